@@ -1,0 +1,55 @@
+/**
+ * What went wrong, as a machine-readable code.
+ *
+ * - `LOGIN_FAILED`: the login endpoint rejected the credentials (or a redirect login failed).
+ * - `REFRESH_FAILED`: the refresh endpoint answered with an error.
+ * - `SESSION_EXPIRED`: there is no session (any more) to take a token from.
+ * - `INVALID_TOKEN_RESPONSE`: a token endpoint answered with something that is not a token response.
+ * - `STORAGE_FAILED`: the storage could not be read or written, or held a value that is not a session.
+ * - `NETWORK_ERROR`: the request did not get an answer (offline, DNS, CORS, timeout).
+ */
+export type ErrorCode =
+	| 'LOGIN_FAILED'
+	| 'REFRESH_FAILED'
+	| 'SESSION_EXPIRED'
+	| 'INVALID_TOKEN_RESPONSE'
+	| 'STORAGE_FAILED'
+	| 'NETWORK_ERROR';
+
+/** Details that come with an error from an HTTP answer. */
+export interface ErrorDetails {
+	/** The original error. */
+	cause?: unknown;
+	/** HTTP status of the answer, when there was one. */
+	status?: number;
+	/** The OAuth 2.0 `error` field of the answer (`invalid_grant`, `invalid_client`, …). */
+	oauthError?: string;
+	/** How long the server asked us to wait (`Retry-After`), in milliseconds. */
+	retryAfterMs?: number;
+}
+
+/**
+ * The one error class of tokenkeeper. Check `code`, not the message.
+ *
+ * @example
+ * try {
+ *   await auth.login({ username, password });
+ * } catch (error) {
+ *   if (error instanceof TokenKeeperError && error.code === 'LOGIN_FAILED') showWrongPassword();
+ * }
+ */
+export class TokenKeeperError extends Error {
+	override readonly name = 'TokenKeeperError';
+	readonly code: ErrorCode;
+	readonly status: number | undefined;
+	readonly oauthError: string | undefined;
+	readonly retryAfterMs: number | undefined;
+
+	constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+		super(message, details.cause === undefined ? undefined : { cause: details.cause });
+		this.code = code;
+		this.status = details.status;
+		this.oauthError = details.oauthError;
+		this.retryAfterMs = details.retryAfterMs;
+	}
+}

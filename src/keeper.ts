@@ -1,0 +1,409 @@
+import ky from 'ky';
+import { asTokenKeeperError, callTokenEndpoint, endpointFunctions, type TokenAnswer } from './endpoints.js';
+import { TokenKeeperError } from './errors.js';
+import { backoffDelay, classifyRefreshFailure, wasRevoked } from './failures.js';
+import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
+import { createSchedule } from './schedule.js';
+import { createTokenStore } from './storage/token-store.js';
+import { createTabs, type TabMessage } from './tabs.js';
+import { decodeClaims, isTokenSet, scopesOf, toTokenSet, type TokenSet } from './tokens.js';
+import type { AuthEvent, Listener, LogoutReason, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
+
+const DEFAULT_TIMEOUT = 10_000;
+/** The default refresh lead is a fifth of the token's lifetime, at most this. */
+const MAX_LEAD = 60_000;
+/** Requests stop using a token this long before it expires (or `refreshBefore`, when smaller). */
+const LEEWAY = 5_000;
+
+const signedOut = (status: 'loading' | 'unauthenticated'): Session => Object.freeze({ status, accessToken: null, expiresAt: null, claims: null, scopes: Object.freeze([]) });
+
+function sessionOf(set: TokenSet): Session {
+	const claims = decodeClaims(set.accessToken);
+	return Object.freeze({
+		status: 'authenticated',
+		accessToken: set.accessToken,
+		expiresAt: set.expiresAt ?? null,
+		claims: claims && Object.freeze(claims),
+		scopes: Object.freeze(scopesOf(set, claims)),
+	});
+}
+
+/** `signal`, also aborted after `ms`. */
+function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
+	return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+}
+
+function trustedOriginsOf(options: TokenKeeperOptions): (url: string) => boolean {
+	const base = globalThis.location?.href;
+	const origins = new Set<string>();
+	const page = globalThis.location?.origin;
+	if (page && page !== 'null') origins.add(page);
+	for (const url of [options.apiUrl, ...(options.trustedOrigins ?? [])]) {
+		if (url !== undefined) origins.add(new URL(url, base).origin);
+	}
+	return (url) => {
+		try {
+			return origins.has(new URL(url, base).origin);
+		} catch {
+			return false;
+		}
+	};
+}
+
+/**
+ * Creates a keeper: the one object that stores, attaches, refreshes and ends an access token's life.
+ *
+ * @example
+ * const auth = createTokenKeeper({
+ *   apiUrl: 'https://api.example.com',
+ *   endpoints: { login: '/auth/login', refresh: '/auth/refresh', logout: '/auth/logout' },
+ * });
+ * await auth.login({ username: 'alice', password: 'wonderland' });
+ * const me = await auth.api.get('me').json();
+ */
+export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper {
+	const name = options.name ?? 'default';
+	const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+	const lifetime = new AbortController();
+	const fetch: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
+	const calls = endpointFunctions(options.endpoints, options.apiUrl);
+	const trusts = trustedOriginsOf(options);
+	const listeners = new Set<Listener>();
+
+	let tokens: TokenSet | null = null;
+	let session = signedOut('loading');
+	/** Changes whenever the session is replaced or ended: work begun under another epoch is discarded. */
+	let epoch = 0;
+	/** Aborted when the epoch changes: cancels the refresh call of a session that ended. */
+	let sessionAbort = new AbortController();
+	let inflight: Promise<TokenSet> | undefined;
+	let failures = 0;
+	let retryAt = 0;
+	let lastFailure: TokenKeeperError | undefined;
+	/** A failure that retrying cannot mend (a misconfigured client): automatic refreshes wait for a login or a manual refresh. */
+	let halted: TokenKeeperError | undefined;
+	const endedSids = new Set<string>();
+	const recentTokens: string[] = [];
+
+	const emit = (event: AuthEvent) => {
+		for (const listener of [...listeners]) {
+			try {
+				listener(session, event);
+			} catch (error) {
+				queueMicrotask(() => {
+					throw error;
+				});
+			}
+		}
+	};
+	const reportError = (error: TokenKeeperError, extra: { retryInMs?: number; trigger?: RefreshTrigger } = {}) => emit({ type: 'error', at: Date.now(), error, ...extra });
+
+	const store = createTokenStore(options.storage, name, lifetime.signal, (error) => reportError(error));
+	const tabs = createTabs(name, options.crossTab ?? true, timeout + 2000, onTabMessage, lifetime.signal);
+	const schedule = createSchedule(onWake, lifetime.signal);
+
+	// --- time ---------------------------------------------------------------------------------
+	const canRefresh = (set: TokenSet) => set.refreshToken !== undefined && calls.refresh !== undefined;
+	/** How long before expiry to refresh: `refreshBefore`, else a fifth of the lifetime up to 60 s; never more than half the lifetime. */
+	const lead = (set: TokenSet, expiresAt: number) => {
+		const lifetimeMs = expiresAt - set.receivedAt;
+		return options.refreshBefore === undefined ? Math.min(MAX_LEAD, lifetimeMs / 5) : Math.min(options.refreshBefore, lifetimeMs / 2);
+	};
+	/** When a proactive refresh is due (local ms), or `undefined` for a token of unknown expiry. */
+	const refreshAt = (set: TokenSet) => (set.expiresAt === undefined ? undefined : set.expiresAt - lead(set, set.expiresAt));
+	/** Until when requests may carry the token. */
+	const usableUntil = (set: TokenSet) => (set.expiresAt === undefined ? Infinity : set.expiresAt - Math.min(LEEWAY, lead(set, set.expiresAt)));
+	const isUsable = (set: TokenSet) => Date.now() < usableUntil(set);
+	const isDue = (set: TokenSet) => Date.now() >= (refreshAt(set) ?? Infinity);
+	const mayRetryNow = () => halted === undefined && Date.now() >= retryAt;
+
+	function reschedule() {
+		if (!tokens || lifetime.signal.aborted) return schedule.at(undefined);
+		if (!canRefresh(tokens)) return schedule.at(tokens.expiresAt === undefined ? undefined : usableUntil(tokens));
+		const due = refreshAt(tokens);
+		schedule.at(halted || due === undefined ? undefined : Math.max(due, retryAt));
+	}
+
+	// --- session transitions --------------------------------------------------------------------
+	function newEpoch() {
+		epoch++;
+		sessionAbort.abort(new TokenKeeperError('SESSION_EXPIRED', 'The session ended while a call was under way'));
+		sessionAbort = new AbortController();
+	}
+
+	/** Makes `set` the current token set and tells the listeners. */
+	function commit(set: TokenSet, event: AuthEvent) {
+		if (tokens?.sid !== set.sid) newEpoch();
+		tokens = set;
+		failures = 0;
+		retryAt = 0;
+		lastFailure = undefined;
+		halted = undefined;
+		recentTokens.unshift(set.accessToken);
+		recentTokens.length = Math.min(recentTokens.length, 4);
+		session = sessionOf(set);
+		reschedule();
+		emit(event);
+	}
+
+	/**
+	 * Ends the current session here; unless another tab told us, also in the other tabs and in storage.
+	 * Returns the ended set and the storage clean-up, or `null` when there was no session.
+	 */
+	function endSession(reason: LogoutReason, error?: TokenKeeperError): { ended: TokenSet; cleared: Promise<void> } | null {
+		const ended = tokens;
+		if (!ended) return null;
+		newEpoch();
+		tokens = null;
+		endedSids.add(ended.sid);
+		session = signedOut('unauthenticated');
+		schedule.at(undefined);
+		let cleared = Promise.resolve();
+		if (reason !== 'other-tab') {
+			tabs.post({ type: 'logout', sid: ended.sid });
+			cleared = store.clear(ended.sid).catch(reportError);
+		}
+		emit({ type: 'logout', at: Date.now(), reason, ...(error ? { error } : {}) });
+		return { ended, cleared };
+	}
+
+	function onTabMessage(message: TabMessage) {
+		if (message.type === 'logout') {
+			endedSids.add(message.sid);
+			if (tokens?.sid === message.sid) endSession('other-tab');
+			return;
+		}
+		const { set } = message;
+		if (!isTokenSet(set) || endedSids.has(set.sid) || tokens?.accessToken === set.accessToken) return;
+		if (tokens?.sid === set.sid && tokens.receivedAt > set.receivedAt) return; // an older set of this session
+		commit(set, { type: 'sync', at: Date.now(), source: 'other-tab' });
+	}
+
+	/**
+	 * The token set other tabs agree on: storage when it is shared, else what this tab holds (kept current
+	 * by the tab channel). `null` only when storage says there is no session; a storage that fails does
+	 * not mean "signed out", so then this tab's own set is the answer.
+	 */
+	async function readShared(): Promise<TokenSet | null> {
+		if (!store.shared) return tokens;
+		try {
+			const stored = await store.load();
+			return stored === null || endedSids.has(stored.sid) ? null : stored;
+		} catch (error) {
+			reportError(error as TokenKeeperError);
+			return tokens;
+		}
+	}
+
+	async function startSession(answer: TokenAnswer, event: AuthEvent): Promise<Session> {
+		const set = toTokenSet(answer.body, answer.receipt);
+		await store.save(set).catch(reportError); // a session that cannot be stored still works in this tab
+		commit(set, event);
+		tabs.post({ type: 'tokens', set });
+		return session;
+	}
+
+	// --- refresh --------------------------------------------------------------------------------
+	function refreshNow(trigger: RefreshTrigger, wakeEvent?: WakeEvent): Promise<TokenSet> {
+		inflight ??= runRefresh(trigger, wakeEvent).finally(() => {
+			inflight = undefined;
+		});
+		return inflight;
+	}
+
+	const sessionEnded = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not signed in', cause === undefined ? {} : { cause });
+
+	async function runRefresh(trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): Promise<TokenSet> {
+		const start = tokens;
+		const startEpoch = epoch;
+		const { signal } = sessionAbort;
+		const refresh = calls.refresh;
+		if (!start) throw sessionEnded();
+		if (!refresh || start.refreshToken === undefined) {
+			if (!isUsable(start)) endSession('expired');
+			throw new TokenKeeperError('SESSION_EXPIRED', refresh ? 'The session has no refresh token: sign in again' : 'No refresh endpoint is configured');
+		}
+		const adopt = (set: TokenSet) => {
+			commit(set, { type: 'refresh', at: Date.now(), trigger, adopted: true, ...(wakeEvent ? { wakeEvent } : {}) });
+			return set;
+		};
+		let presented = start;
+		try {
+			return await tabs.withLock(async () => {
+				const current = await readShared();
+				if (epoch !== startEpoch) throw sessionEnded();
+				if (current === null) {
+					endSession('other-tab');
+					throw sessionEnded();
+				}
+				if (current.accessToken !== start.accessToken && !isDue(current) && isUsable(current)) return adopt(current);
+				presented = current;
+				const answer = await callTokenEndpoint(
+					() => refresh({ refreshToken: current.refreshToken ?? start.refreshToken ?? '', signal: withTimeout(signal, timeout), fetch }),
+					'REFRESH_FAILED',
+					'Refresh',
+					signal,
+				);
+				if (epoch !== startEpoch) throw sessionEnded();
+				const next = toTokenSet(answer.body, answer.receipt, current);
+				const stored = await store.replace(current, next).catch((error: TokenKeeperError) => {
+					reportError(error);
+					return true; // keep the new tokens in this tab; storage will catch up on the next write
+				});
+				if (!stored) {
+					// Storage moved on while we refreshed: another tab logged out, or wrote a newer set.
+					const now = await readShared();
+					if (now === null) {
+						endSession('other-tab');
+						throw sessionEnded();
+					}
+					return adopt(now);
+				}
+				commit(next, { type: 'refresh', at: Date.now(), trigger, adopted: false, ...(wakeEvent ? { wakeEvent } : {}) });
+				tabs.post({ type: 'tokens', set: next });
+				return next;
+			});
+		} catch (thrown) {
+			if (epoch !== startEpoch) throw thrown instanceof TokenKeeperError && thrown.code === 'SESSION_EXPIRED' ? thrown : sessionEnded(thrown);
+			const error = (await asTokenKeeperError(thrown, 'REFRESH_FAILED', 'Refresh')) as TokenKeeperError;
+			const kind = classifyRefreshFailure(error);
+			if (kind === 'rejected') {
+				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
+				const now = await readShared();
+				if (epoch === startEpoch && now && now.accessToken !== presented.accessToken && isUsable(now)) return adopt(now);
+				if (epoch === startEpoch) endSession(wasRevoked(error) ? 'revoked' : 'expired', error);
+				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
+			}
+			lastFailure = error;
+			if (kind === 'transient') {
+				const retryInMs = backoffDelay(failures++, error.retryAfterMs);
+				retryAt = Date.now() + retryInMs;
+				reschedule();
+				reportError(error, { retryInMs, trigger });
+			} else {
+				halted = error;
+				reschedule();
+				reportError(error, { trigger });
+			}
+			throw error;
+		}
+	}
+
+	function onWake(wakeEvent?: WakeEvent) {
+		if (wakeEvent === 'online') retryAt = 0; // the network is back: no reason to wait out the backoff
+		if (!tokens) return;
+		if (!canRefresh(tokens)) {
+			if (!isUsable(tokens)) endSession('expired');
+			return;
+		}
+		if (isDue(tokens) && mayRetryNow()) refreshNow('timer', wakeEvent).catch(() => undefined); // reported as an event
+		else reschedule();
+	}
+
+	// --- the request path -------------------------------------------------------------------------
+	async function tokenForRequest(): Promise<string | null> {
+		if (session.status === 'loading') await ready;
+		const set = tokens;
+		if (!set) return null;
+		if (isUsable(set)) {
+			if (isDue(set) && canRefresh(set) && mayRetryNow()) refreshNow('request').catch(() => undefined);
+			return set.accessToken;
+		}
+		if (!canRefresh(set)) {
+			endSession('expired');
+			return null;
+		}
+		if (!mayRetryNow() && lastFailure) throw halted ?? lastFailure;
+		try {
+			return (await refreshNow('request')).accessToken;
+		} catch (error) {
+			if (!tokens) return null;
+			throw error;
+		}
+	}
+
+	async function tokenAfterUnauthorized(sent: string): Promise<string | null> {
+		const set = tokens;
+		if (!set) return null;
+		if (set.accessToken !== sent) return set.accessToken; // refreshed while the request was out
+		if (!canRefresh(set)) {
+			endSession('expired');
+			return null;
+		}
+		if (!mayRetryNow()) return null;
+		return refreshNow('unauthorized').then(
+			(next) => next.accessToken,
+			() => null,
+		);
+	}
+
+	const authorizer: Authorizer = { trusts, tokenForRequest, tokenAfterUnauthorized, isOwnToken: (token) => recentTokens.includes(token), fetch };
+	const kyHooks = createKyHooks(authorizer);
+
+	// --- start-up -------------------------------------------------------------------------------
+	const ready: Promise<void> = (async () => {
+		let loaded: TokenSet | null = null;
+		let failure: TokenKeeperError | undefined;
+		try {
+			loaded = await store.load();
+		} catch (error) {
+			failure = error as TokenKeeperError;
+		}
+		if (session.status !== 'loading') return; // a login or another tab got there first
+		if (loaded) return commit(loaded, { type: 'sync', at: Date.now(), source: 'storage' });
+		session = signedOut('unauthenticated');
+		emit(failure ? { type: 'error', at: Date.now(), error: failure } : { type: 'sync', at: Date.now(), source: 'storage' });
+	})();
+
+	return {
+		ready,
+		get session() {
+			return session;
+		},
+		async login(credentials) {
+			const login = calls.login;
+			if (!login) throw new TokenKeeperError('LOGIN_FAILED', 'No login endpoint is configured');
+			await ready;
+			const answer = await callTokenEndpoint(() => login({ credentials, signal: withTimeout(lifetime.signal, timeout), fetch }), 'LOGIN_FAILED', 'Login', lifetime.signal);
+			return startSession(answer, { type: 'login', at: Date.now() });
+		},
+		async setTokens(response) {
+			await ready;
+			const now = Date.now();
+			return startSession({ body: response, receipt: { sentAt: -Infinity, receivedAt: now } }, { type: 'login', at: now });
+		},
+		fetch: createAuthFetch(authorizer),
+		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch, hooks: kyHooks }),
+		kyHooks,
+		getAccessToken: tokenForRequest,
+		async refresh() {
+			await ready;
+			halted = undefined;
+			retryAt = 0;
+			await refreshNow('manual');
+			return session;
+		},
+		subscribe(listener) {
+			listeners.add(listener);
+			return () => void listeners.delete(listener);
+		},
+		async logout() {
+			await ready;
+			const result = endSession('user');
+			if (!result) return;
+			const { ended, cleared } = result;
+			const revoke = calls.logout;
+			const revoked = revoke?.({ refreshToken: ended.refreshToken, accessToken: ended.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch }).then(
+				() => undefined,
+				async (error: unknown) => reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
+			);
+			await Promise.all([cleared, revoked]);
+		},
+		destroy() {
+			lifetime.abort();
+			sessionAbort.abort();
+			schedule.stop();
+			listeners.clear();
+		},
+	};
+}

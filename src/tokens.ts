@@ -1,0 +1,146 @@
+import { jwtDecode } from 'jwt-decode';
+import { TokenKeeperError } from './errors.js';
+import type { Claims, TokenResponse } from './types.js';
+
+/** A normalised token set, as kept in memory, in storage and on the tab channel. */
+export interface TokenSet {
+	readonly v: 1;
+	/** Random id of the session: a login starts one, refreshes keep it. */
+	readonly sid: string;
+	readonly accessToken: string;
+	readonly refreshToken?: string;
+	readonly tokenType: string;
+	readonly scope?: string;
+	readonly idToken?: string;
+	/** Local clock (ms) when the set was received. */
+	readonly receivedAt: number;
+	/** Local clock (ms) when the access token expires; absent when unknown (then it is used until a 401). */
+	readonly expiresAt?: number;
+}
+
+/** When and how a token response arrived; the bounds of the local clock around the server's answer. */
+export interface Receipt {
+	/** Local time the request was sent (`-Infinity` when unknown, e.g. tokens handed over by the app). */
+	readonly sentAt: number;
+	readonly receivedAt: number;
+	/** The answer's `Date` header (ms), when readable. */
+	readonly serverDate?: number;
+}
+
+/** The largest delay `setTimeout` takes; longer delays fire at once. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/** Decodes a JWT's claims; `null` for an opaque or malformed token. */
+export function decodeClaims(token: string): Claims | null {
+	try {
+		const claims = jwtDecode<Claims>(token);
+		return typeof claims === 'object' && claims !== null ? claims : null;
+	} catch {
+		return null;
+	}
+}
+
+const field = (response: TokenResponse, snake: string, camel: string): unknown => response[snake] ?? response[camel];
+const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const finiteNumber = (value: unknown): number | undefined => {
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
+};
+
+/**
+ * The server's clock minus the local clock (ms), estimated from an instant the server stamped with
+ * whole-second precision (`iat` or `Date`) and the local bounds of the exchange. Zero when the clocks
+ * agree within what can be measured; otherwise the bound that makes tokens expire earlier, never later.
+ */
+export function estimateSkew(serverSecondsMs: number, receipt: Receipt): number {
+	const low = serverSecondsMs - receipt.receivedAt;
+	const high = serverSecondsMs + 999 - receipt.sentAt;
+	if (low <= 0 && high >= 0) return 0;
+	if (high < 0) return high;
+	return Number.isFinite(high) ? high : low;
+}
+
+function expiryOf(response: TokenResponse, claims: Claims | null, receipt: Receipt): number | undefined {
+	const exp = finiteNumber(claims?.exp);
+	const iat = finiteNumber(claims?.iat);
+	const expiresIn = finiteNumber(field(response, 'expires_in', 'expiresIn'));
+	if (exp !== undefined && iat !== undefined) return exp * 1000 - estimateSkew(iat * 1000, receipt);
+	if (expiresIn !== undefined) return (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000;
+	if (exp !== undefined) {
+		const skew = receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt);
+		return exp * 1000 - skew;
+	}
+	return undefined;
+}
+
+/**
+ * Turns a token response into a token set. Throws `INVALID_TOKEN_RESPONSE` for anything that is not one.
+ * A response without a refresh token keeps the previous one (RFC 6749 section 6).
+ */
+export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet): TokenSet {
+	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Expected a token response object, got ${raw === null ? 'null' : typeof raw}`);
+	}
+	const response = raw as TokenResponse;
+	const accessToken = field(response, 'access_token', 'accessToken');
+	if (typeof accessToken !== 'string' || accessToken.trim() === '' || /\s/.test(accessToken)) {
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The token response has no usable access_token');
+	}
+	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
+	if (tokenType.toLowerCase() !== 'bearer') {
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Unsupported token_type "${tokenType}" (only Bearer tokens are supported)`);
+	}
+	const claims = decodeClaims(accessToken);
+	// A token already expired on arrival says more about the server's clock than about the token:
+	// use it until the server rejects it rather than refreshing in a loop.
+	const expiry = expiryOf(response, claims, receipt);
+	const expiresAt = expiry !== undefined && expiry > receipt.receivedAt ? expiry : undefined;
+	const refreshToken = optionalString(field(response, 'refresh_token', 'refreshToken')) ?? previous?.refreshToken;
+	const scope = optionalString(response.scope) ?? previous?.scope;
+	const idToken = optionalString(field(response, 'id_token', 'idToken')) ?? previous?.idToken;
+	return {
+		v: 1,
+		sid: previous?.sid ?? randomId(),
+		accessToken,
+		tokenType: 'Bearer',
+		receivedAt: receipt.receivedAt,
+		...(refreshToken === undefined ? {} : { refreshToken }),
+		...(scope === undefined ? {} : { scope }),
+		...(idToken === undefined ? {} : { idToken }),
+		...(expiresAt === undefined ? {} : { expiresAt }),
+	};
+}
+
+/** Whether a value read from storage or the tab channel is a token set this version wrote. */
+export function isTokenSet(value: unknown): value is TokenSet {
+	if (typeof value !== 'object' || value === null) return false;
+	const set = value as Record<string, unknown>;
+	const optional = (key: string, type: 'string' | 'number') => set[key] === undefined || typeof set[key] === type;
+	return (
+		set.v === 1 &&
+		typeof set.sid === 'string' &&
+		typeof set.accessToken === 'string' &&
+		set.accessToken !== '' &&
+		typeof set.tokenType === 'string' &&
+		typeof set.receivedAt === 'number' &&
+		optional('refreshToken', 'string') &&
+		optional('scope', 'string') &&
+		optional('idToken', 'string') &&
+		optional('expiresAt', 'number') &&
+		(set.expiresAt === undefined || Number.isFinite(set.expiresAt))
+	);
+}
+
+/** Scopes from the set's `scope`, else the token's `scope` or `scp` claim. */
+export function scopesOf(set: TokenSet, claims: Claims | null): string[] {
+	const claim = claims?.scope ?? claims?.scp;
+	const scope = set.scope ?? (Array.isArray(claim) ? claim.join(' ') : claim);
+	return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
+}
+
+/** A random id (128 bits, hex). */
+export function randomId(): string {
+	const bytes = new Uint8Array(16);
+	globalThis.crypto.getRandomValues(bytes);
+	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
