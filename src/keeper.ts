@@ -90,9 +90,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			try {
 				listener(session, event);
 			} catch (error) {
-				queueMicrotask(() => {
-					throw error;
-				});
+				// Like an EventTarget: a listener's bug is reported and does not stop the others, nor the keeper.
+				if (globalThis.reportError) globalThis.reportError(error);
+				else console.error(error);
 			}
 		}
 	};
