@@ -1,4 +1,5 @@
-import ky, { type Hooks } from 'ky';
+import ky from 'ky';
+import type { KyHooks } from './types.js';
 
 /** What the request path needs from the keeper. */
 export interface Authorizer {
@@ -54,7 +55,7 @@ export function createAuthFetch(authorizer: Authorizer): typeof globalThis.fetch
  * The same behaviour as ky hooks. The replay after a 401 is a ky forced retry (`ky.retry`), so it runs
  * the instance's other hooks and counts against its `retry.limit` (ky's default, 2, leaves room for it).
  */
-export function createKyHooks(authorizer: Authorizer): Required<Pick<Hooks, 'beforeRequest' | 'afterResponse'>> {
+export function createKyHooks(authorizer: Authorizer): KyHooks {
 	return {
 		beforeRequest: [
 			async (request) => {

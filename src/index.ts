@@ -7,6 +7,7 @@ export type {
 	Credentials,
 	EndpointContext,
 	EndpointFunctions,
+	KyHooks,
 	Endpoints,
 	Listener,
 	LogoutReason,

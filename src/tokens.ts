@@ -40,7 +40,7 @@ export function decodeClaims(token: string): Claims | null {
 	}
 }
 
-const field = (response: TokenResponse, snake: string, camel: string): unknown => response[snake] ?? response[camel];
+const field = (response: Record<string, unknown>, snake: keyof TokenResponse, camel: keyof TokenResponse): unknown => response[snake] ?? response[camel];
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const finiteNumber = (value: unknown): number | undefined => {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -60,7 +60,7 @@ export function estimateSkew(serverSecondsMs: number, receipt: Receipt): number 
 	return Number.isFinite(high) ? high : low;
 }
 
-function expiryOf(response: TokenResponse, claims: Claims | null, receipt: Receipt): number | undefined {
+function expiryOf(response: Record<string, unknown>, claims: Claims | null, receipt: Receipt): number | undefined {
 	const exp = finiteNumber(claims?.exp);
 	const iat = finiteNumber(claims?.iat);
 	const expiresIn = finiteNumber(field(response, 'expires_in', 'expiresIn'));
@@ -81,7 +81,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Expected a token response object, got ${raw === null ? 'null' : typeof raw}`);
 	}
-	const response = raw as TokenResponse;
+	const response = raw as Record<string, unknown>;
 	const accessToken = field(response, 'access_token', 'accessToken');
 	if (typeof accessToken !== 'string' || accessToken.trim() === '' || /\s/.test(accessToken)) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The token response has no usable access_token');

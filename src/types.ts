@@ -1,5 +1,5 @@
 import type { JwtPayload } from 'jwt-decode';
-import type { KyInstance, Hooks } from 'ky';
+import type { AfterResponseHook, BeforeRequestHook, KyInstance } from 'ky';
 import type { TokenKeeperError } from './errors.js';
 
 /**
@@ -21,7 +21,6 @@ export interface TokenResponse {
 	expiresIn?: number | string;
 	tokenType?: string;
 	idToken?: string;
-	[field: string]: unknown;
 }
 
 /** The claims of a decoded JWT access token. */
@@ -83,6 +82,12 @@ export type AuthEvent =
 			/** The refresh trigger, when the error came from a refresh. */
 			readonly trigger?: RefreshTrigger;
 	  };
+
+/** The ky hooks that attach the token and replay after a 401. */
+export interface KyHooks {
+	beforeRequest: BeforeRequestHook[];
+	afterResponse: AfterResponseHook[];
+}
 
 /** Listener for `auth.subscribe`. */
 export type Listener = (session: Session, event: AuthEvent) => void;
@@ -213,7 +218,7 @@ export interface TokenKeeper {
 	/** A `ky` instance with `prefixUrl: apiUrl` and the same behaviour as `auth.fetch`. */
 	readonly api: KyInstance;
 	/** The same behaviour as ky hooks, for your own `ky.create({ hooks: auth.kyHooks })`. */
-	readonly kyHooks: Hooks;
+	readonly kyHooks: KyHooks;
 	/** A valid access token (refreshing first when due), or `null` when signed out. */
 	getAccessToken(): Promise<string | null>;
 	/** Refreshes now. Concurrent calls share one refresh. */

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { createTokenKeeper, TokenKeeperError, type StorageAdapter } from '../src/index.js';
+import { createTokenKeeper, TokenKeeperError, type StorageAdapter, type TokenResponse } from '../src/index.js';
 import { ALICE, API, JSON_ENDPOINTS, eventTypes, fakeTime, keeper, useMockApi } from './support.js';
 
 const { server, msw } = useMockApi();
@@ -60,7 +60,7 @@ describe('login', () => {
 		const tokens = await server.issueTokens({ sub: 'carol' });
 		const { auth } = keeper({
 			endpoints: {
-				login: async ({ credentials }) => ({ ...tokens, sub: credentials.username }),
+				login: async ({ credentials }) => (credentials.username === 'carol' ? tokens : Promise.reject(new Error('unknown user'))),
 				refresh: ({ refreshToken, fetch, signal }) => fetch(`${API}/auth/refresh`, { method: 'POST', body: JSON.stringify({ refresh_token: refreshToken }), headers: { 'content-type': 'application/json' }, signal }),
 			},
 		});
@@ -82,7 +82,7 @@ describe('setTokens', () => {
 	});
 	it('rejects what is not a token response, leaving the session alone', async () => {
 		const { auth } = keeper();
-		await expect(auth.setTokens({ token: 'x' })).rejects.toMatchObject({ code: 'INVALID_TOKEN_RESPONSE' });
+		await expect(auth.setTokens(JSON.parse('{"token":"x"}') as TokenResponse)).rejects.toMatchObject({ code: 'INVALID_TOKEN_RESPONSE' });
 		expect(auth.session.status).toBe('unauthenticated');
 	});
 });
