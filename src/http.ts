@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { TokenKeeperError } from './errors.js';
 import type { KyHooks } from './types.js';
 
 /** What the request path needs from the keeper. */
@@ -23,31 +24,36 @@ const urlOf = (input: RequestInfo | URL) => (input instanceof Request ? input.ur
  * The drop-in fetch: the token goes to trusted origins only, and a 401 answer to a request that carried
  * the current token leads to one refresh and one replay (body included: it is cloned before the first send).
  * A request that already has an `Authorization` header is the app's own business and is left alone.
+ * A request that gets no answer rejects with `NETWORK_ERROR` (its `cause` is fetch's own `TypeError`).
  */
 export function createAuthFetch(authorizer: Authorizer): typeof globalThis.fetch {
+	const fetch: typeof globalThis.fetch = (input, init) =>
+		authorizer.fetch(input, init).catch((error: unknown) => {
+			throw error instanceof TypeError ? new TokenKeeperError('NETWORK_ERROR', `No answer from ${urlOf(input)}: ${error.message}`, { cause: error }) : error;
+		});
 	return async (input, init) => {
 		const base = globalThis.location?.href;
 		let url: string;
 		try {
 			url = new URL(urlOf(input), base).href;
 		} catch {
-			return authorizer.fetch(input, init); // let fetch report the bad URL its own way
+			return fetch(input, init); // let fetch report the bad URL its own way
 		}
-		if (!authorizer.trusts(url)) return authorizer.fetch(input, init);
+		if (!authorizer.trusts(url)) return fetch(input, init);
 		const request = new Request(input, init);
-		if (request.headers.has('authorization')) return authorizer.fetch(request);
+		if (request.headers.has('authorization')) return fetch(request);
 		const token = await authorizer.tokenForRequest();
-		if (token === null) return authorizer.fetch(request);
+		if (token === null) return fetch(request);
 
 		const replay = request.body === null ? request : request.clone(); // a request without a body can be sent twice
 		request.headers.set('authorization', bearer(token));
-		const response = await authorizer.fetch(request);
+		const response = await fetch(request);
 		if (response.status !== 401) return response;
 		const next = await authorizer.tokenAfterUnauthorized(token);
 		if (next === null) return response;
 		void response.body?.cancel().catch(() => undefined);
 		replay.headers.set('authorization', bearer(next));
-		return authorizer.fetch(replay);
+		return fetch(replay);
 	};
 }
 

@@ -116,6 +116,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const isUsable = (set: TokenSet) => Date.now() < usableUntil(set);
 	const isDue = (set: TokenSet) => Date.now() >= (refreshAt(set) ?? Infinity);
 	const mayRetryNow = () => halted === undefined && Date.now() >= retryAt;
+	/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
+	const offline = () => globalThis.navigator?.onLine === false;
 
 	function reschedule() {
 		if (!tokens || lifetime.signal.aborted) return schedule.at(undefined);
@@ -135,8 +137,11 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	function commit(set: TokenSet, event: AuthEvent) {
 		if (tokens?.sid !== set.sid) newEpoch();
 		tokens = set;
-		failures = 0;
-		retryAt = 0;
+		// A set already due when it arrives (its lifetime ran out on the way, or a server issues such tokens)
+		// is refreshed again with backoff, so that a server that only gives such tokens is not called in a loop.
+		const dueOnArrival = canRefresh(set) && (refreshAt(set) ?? Infinity) <= set.receivedAt;
+		retryAt = dueOnArrival ? Date.now() + backoffDelay(failures) : 0;
+		failures = dueOnArrival ? failures + 1 : 0;
 		lastFailure = undefined;
 		halted = undefined;
 		recentTokens.unshift(set.accessToken);
@@ -296,7 +301,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			if (!isUsable(tokens)) endSession('expired');
 			return;
 		}
-		if (isDue(tokens) && mayRetryNow()) refreshNow('timer', wakeEvent).catch(() => undefined); // reported as an event
+		if (isDue(tokens) && mayRetryNow() && !offline()) refreshNow('timer', wakeEvent).catch(() => undefined); // reported as an event
 		else reschedule();
 	}
 
@@ -306,16 +311,19 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = tokens;
 		if (!set) return null;
 		if (isUsable(set)) {
-			if (isDue(set) && canRefresh(set) && mayRetryNow()) refreshNow('request').catch(() => undefined);
+			if (isDue(set) && canRefresh(set) && mayRetryNow() && !offline()) refreshNow('request').catch(() => undefined);
 			return set.accessToken;
 		}
 		if (!canRefresh(set)) {
 			endSession('expired');
 			return null;
 		}
+		if (offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the access token needs a refresh, which will run when the browser is back online');
 		if (!mayRetryNow() && lastFailure) throw halted ?? lastFailure;
 		try {
-			return (await refreshNow('request')).accessToken;
+			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
+			const next = await refreshNow('request');
+			return (isUsable(next) ? next : await refreshNow('request')).accessToken;
 		} catch (error) {
 			if (!tokens) return null;
 			throw error;

@@ -60,17 +60,21 @@ export function estimateSkew(serverSecondsMs: number, receipt: Receipt): number 
 	return Number.isFinite(high) ? high : low;
 }
 
+/**
+ * When the access token expires, in the local clock. `undefined` (use it until a 401) when the answer does
+ * not say, or says what no clock explains: a lifetime of zero or less, or, when only `exp` is known, an
+ * expiry already past (a server clock we cannot correct for). A token whose lifetime ran out on the way
+ * (a slow answer, a laptop that slept) keeps its expiry: it is due at once.
+ */
 function expiryOf(response: Record<string, unknown>, claims: Claims | null, receipt: Receipt): number | undefined {
 	const exp = finiteNumber(claims?.exp);
 	const iat = finiteNumber(claims?.iat);
 	const expiresIn = finiteNumber(field(response, 'expires_in', 'expiresIn'));
-	if (exp !== undefined && iat !== undefined) return exp * 1000 - estimateSkew(iat * 1000, receipt);
-	if (expiresIn !== undefined) return (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000;
-	if (exp !== undefined) {
-		const skew = receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt);
-		return exp * 1000 - skew;
-	}
-	return undefined;
+	if (exp !== undefined && iat !== undefined) return exp > iat ? exp * 1000 - estimateSkew(iat * 1000, receipt) : undefined;
+	if (expiresIn !== undefined) return expiresIn > 0 ? (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000 : undefined;
+	if (exp === undefined) return undefined;
+	const at = exp * 1000 - (receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt));
+	return at > receipt.receivedAt ? at : undefined;
 }
 
 /**
@@ -91,10 +95,8 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Unsupported token_type "${tokenType}" (only Bearer tokens are supported)`);
 	}
 	const claims = decodeClaims(accessToken);
-	// A token already expired on arrival says more about the server's clock than about the token:
-	// use it until the server rejects it rather than refreshing in a loop.
 	const expiry = expiryOf(response, claims, receipt);
-	const expiresAt = expiry !== undefined && expiry > receipt.receivedAt ? expiry : undefined;
+	const expiresAt = expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined; // past what a number holds says nothing
 	const refreshToken = optionalString(field(response, 'refresh_token', 'refreshToken')) ?? previous?.refreshToken;
 	const scope = optionalString(response.scope) ?? previous?.scope;
 	const idToken = optionalString(field(response, 'id_token', 'idToken')) ?? previous?.idToken;

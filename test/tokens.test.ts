@@ -65,10 +65,18 @@ describe('toTokenSet', () => {
 		expect(set.expiresAt! - NOW).toBeLessThanOrEqual(300_000);
 	});
 
-	it('treats a token already expired on arrival as one of unknown expiry instead of refreshing in a loop', () => {
-		const token = jwt({ iat: Math.floor(NOW / 1000), exp: Math.floor(NOW / 1000) - 10 });
-		expect(toTokenSet({ access_token: token }, at(NOW)).expiresAt).toBeUndefined();
+	it('uses a token that says nothing a clock explains until a 401, rather than refreshing in a loop', () => {
+		const backwards = jwt({ iat: Math.floor(NOW / 1000), exp: Math.floor(NOW / 1000) - 10 });
+		expect(toTokenSet({ access_token: backwards }, at(NOW)).expiresAt).toBeUndefined();
 		expect(toTokenSet({ access_token: 'opaque', expires_in: -5 }, at(NOW)).expiresAt).toBeUndefined();
+		expect(toTokenSet({ access_token: 'opaque', expires_in: 0 }, at(NOW)).expiresAt).toBeUndefined();
+		expect(toTokenSet({ access_token: jwt({ exp: Math.floor(NOW / 1000) - 60 }) }, at(NOW)).expiresAt).toBeUndefined();
+		expect(toTokenSet({ access_token: 'opaque', expires_in: 1e306 }, at(NOW)).expiresAt).toBeUndefined();
+	});
+
+	it('keeps the expiry of a token whose lifetime ran out on the way (a slow answer, a laptop asleep)', () => {
+		const token = jwt({ iat: Math.floor(NOW / 1000), exp: Math.floor(NOW / 1000) + 10 });
+		expect(toTokenSet({ access_token: token }, { sentAt: NOW, receivedAt: NOW + 30_000 }).expiresAt).toBe(Math.floor(NOW / 1000) * 1000 + 10_000);
 	});
 
 	it('keeps the previous refresh token, scope and session id when a refresh answer omits them', () => {
