@@ -5,7 +5,7 @@ import { hs256, randomToken } from './jwt.js';
 /** Options of the mock auth server. */
 export interface MockAuthServerOptions {
 	/**
-	 * Origin of every route. Default `'https://api.example.com'`.
+	 * Origin of every route, or `'*'` for any (handy over HTTP on a port chosen at start). Default `'https://api.example.com'`.
 	 * @example origin: 'http://127.0.0.1:4000'
 	 */
 	origin?: string;
