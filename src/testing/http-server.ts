@@ -46,7 +46,13 @@ export async function startMockHttpServer(server: MockAuthServer, { port = 0, ho
 		outgoing.writeHead(response.status, Object.fromEntries(response.headers));
 		outgoing.end(Buffer.from(await response.arrayBuffer()));
 	});
-	await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+	await new Promise<void>((resolve, reject) => {
+		httpServer.once('error', reject); // e.g. EADDRINUSE: the caller may pick another port
+		httpServer.listen(port, host, () => {
+			httpServer.off('error', reject);
+			resolve();
+		});
+	});
 	const address = httpServer.address();
 	const actualPort = typeof address === 'object' && address !== null ? address.port : port;
 	return {

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium } from './support.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let demo: ChildProcess | undefined;
+let browser: Browser | undefined;
+let url = '';
+
+describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
+	beforeAll(async () => {
+		// what `npm run demo` runs after building (npm test has built dist/ already), on a free port
+		demo = spawn(process.execPath, ['demo/serve.mjs'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+		url = await new Promise<string>((resolve, reject) => {
+			demo!.stdout!.on('data', (chunk: Buffer) => {
+				const match = /demo: (http:\/\/127\.0\.0\.1:\d+)\//.exec(chunk.toString());
+				if (match) resolve(match[1]!);
+			});
+			demo!.once('exit', (code) => reject(new Error(`the demo server exited with ${code}`)));
+		});
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+	}, 30_000);
+	afterAll(async () => {
+		await browser?.close();
+		demo?.kill('SIGINT');
+	});
+
+	it('log in, watch the countdown and an automatic refresh, then log out of two tabs at once', async () => {
+		const profile = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
+		const page = await profile.newPage();
+		await page.goto(`${url}/`);
+		await expect.poll(() => page.textContent('#status')).toBe('unauthenticated');
+
+		await page.fill('input[name=password]', 'wrong');
+		await page.click('#login button[type=submit]');
+		await expect.poll(() => page.textContent('#login-error')).toBe('Wrong username or password.');
+
+		await page.selectOption('#lifetime', '5'); // short tokens, so the refresh comes quickly
+		await page.fill('input[name=password]', 'wonderland');
+		await page.click('#login button[type=submit]');
+		await expect.poll(() => page.textContent('#status')).toBe('authenticated');
+		expect(await page.textContent('#subject')).toBe('alice');
+		expect(await page.textContent('#countdown')).toMatch(/s left/);
+
+		await page.click('#call');
+		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200/);
+		await expect.poll(() => page.textContent('#log'), { timeout: 10_000 }).toMatch(/refreshed \(trigger: timer/);
+		await page.screenshot({ path: `${root}/docs/demo.png` });
+
+		const second = await profile.newPage();
+		await second.goto(`${url}/module.html`); // the package-import page shares the session
+		await expect.poll(() => second.textContent('#status')).toBe('authenticated');
+		await second.click('#logout');
+		await expect.poll(() => page.textContent('#status'), { timeout: 1_000 }).toBe('unauthenticated');
+		expect(await page.textContent('#log')).toMatch(/logged out \(reason: other-tab\)/);
+		await profile.close();
+	}, 45_000);
+
+	it('server controls: taking the server offline shows errors, and a revoked session ends', async () => {
+		const profile = await browser!.newContext();
+		const page = await profile.newPage();
+		await page.goto(`${url}/`);
+		await page.click('#login button[type=submit]');
+		await expect.poll(() => page.textContent('#status')).toBe('authenticated');
+		await page.check('#offline');
+		await expect.poll(() => page.textContent('#log')).toMatch(/server: offline/);
+		await page.click('#refresh');
+		await expect.poll(() => page.textContent('#log')).toMatch(/NETWORK_ERROR/);
+		expect(await page.textContent('#status')).toBe('authenticated');
+		await page.uncheck('#offline');
+		await page.click('#revoke');
+		await expect.poll(() => page.textContent('#log')).toMatch(/every session revoked/);
+		await page.click('#refresh');
+		await expect.poll(() => page.textContent('#status')).toBe('unauthenticated');
+		expect(await page.textContent('#log')).toMatch(/logged out \(reason: revoked\)/);
+		await profile.close();
+	}, 30_000);
+});
