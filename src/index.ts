@@ -1,5 +1,5 @@
 export { createTokenKeeper } from './keeper.js';
-export { oauth2, type OAuth2Options } from './oauth2.js';
+export { oauth2, type OAuth2Options, type OAuth2Preset } from './oauth2/preset.js';
 export { TokenKeeperError, type ErrorCode, type ErrorDetails } from './errors.js';
 export type {
 	AuthEvent,
@@ -10,7 +10,11 @@ export type {
 	KyHooks,
 	Endpoints,
 	Listener,
+	LoginWithRedirectOptions,
+	LogoutOptions,
 	LogoutReason,
+	RedirectContext,
+	RedirectLogin,
 	RefreshTrigger,
 	Session,
 	StorageAdapter,

@@ -7,7 +7,7 @@ import { createSchedule } from './schedule.js';
 import { createTokenStore } from './storage/token-store.js';
 import { createTabs, type TabMessage } from './tabs.js';
 import { decodeClaims, isTokenSet, scopesOf, toTokenSet, type TokenSet } from './tokens.js';
-import type { AuthEvent, Listener, LogoutReason, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
+import type { AuthEvent, Listener, LogoutReason, RedirectLogin, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
 
 const DEFAULT_TIMEOUT = 10_000;
 /** The default refresh lead is a fifth of the token's lifetime, at most this. */
@@ -31,6 +31,14 @@ function sessionOf(set: TokenSet): Session {
 /** `signal`, also aborted after `ms`. */
 function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
 	return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+}
+
+/** Takes the OAuth answer out of the address bar (RFC 9700: a code must not linger), keeping every other parameter and the hash. */
+function forgetCallbackParameters(url: string) {
+	if (!globalThis.history || globalThis.location?.href !== url) return;
+	const clean = new URL(url);
+	for (const parameter of ['code', 'state', 'iss', 'session_state']) clean.searchParams.delete(parameter);
+	globalThis.history.replaceState(globalThis.history.state, '', clean.href);
 }
 
 function trustedOriginsOf(options: TokenKeeperOptions): (url: string) => boolean {
@@ -345,6 +353,20 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		);
 	}
 
+	async function revokeAndClear(ended: TokenSet, cleared: Promise<void>) {
+		const revoke = calls.logout;
+		const revoked = revoke?.({ refreshToken: ended.refreshToken, accessToken: ended.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch }).then(
+			() => undefined,
+			async (error: unknown) => reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
+		);
+		await Promise.all([cleared, revoked]);
+	}
+
+	function redirectFlow(): RedirectLogin {
+		if (!options.redirectLogin) throw new TokenKeeperError('LOGIN_FAILED', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ issuer or authorizationEndpoint, … }) into the options');
+		return options.redirectLogin;
+	}
+
 	const authorizer: Authorizer = { trusts, tokenForRequest, tokenAfterUnauthorized, isOwnToken: (token) => recentTokens.includes(token), fetch };
 	const kyHooks = createKyHooks(authorizer);
 
@@ -395,17 +417,33 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			listeners.add(listener);
 			return () => void listeners.delete(listener);
 		},
-		async logout() {
+		async logout({ returnTo, openUrl } = {}) {
 			await ready;
 			const result = endSession('user');
-			if (!result) return;
-			const { ended, cleared } = result;
-			const revoke = calls.logout;
-			const revoked = revoke?.({ refreshToken: ended.refreshToken, accessToken: ended.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch }).then(
-				() => undefined,
-				async (error: unknown) => reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
-			);
-			await Promise.all([cleared, revoked]);
+			if (result) await revokeAndClear(result.ended, result.cleared);
+			const redirect = options.redirectLogin;
+			if (returnTo === undefined || !redirect) return;
+			const url = await redirect.endSessionUrl(returnTo, result?.ended.idToken, { name, fetch, signal: lifetime.signal }).catch((error: unknown) => {
+				reportError(error instanceof TokenKeeperError ? error : new TokenKeeperError('LOGIN_FAILED', `End-session discovery failed: ${String(error)}`, { cause: error }));
+				return undefined;
+			});
+			if (url !== undefined) await (openUrl ?? ((target: string) => globalThis.location.assign(target)))(url);
+		},
+		async loginWithRedirect(loginOptions = {}) {
+			await redirectFlow().start(loginOptions, { name, fetch, signal: lifetime.signal });
+		},
+		async handleRedirectCallback(url = globalThis.location?.href ?? '') {
+			const redirect = redirectFlow();
+			await ready;
+			const { answer, appState } = await redirect.finish(url, { name, fetch, signal: withTimeout(lifetime.signal, timeout) });
+			let started: Session;
+			try {
+				started = await startSession(answer, { type: 'login', at: Date.now() });
+			} catch (cause) {
+				throw new TokenKeeperError('LOGIN_FAILED', `The token endpoint answered something unusable: ${(cause as Error).message}`, { cause });
+			}
+			forgetCallbackParameters(url);
+			return { session: started, appState };
 		},
 		destroy() {
 			lifetime.abort();

@@ -152,6 +152,64 @@ export interface Endpoints {
 	logout?: string | NonNullable<EndpointFunctions['logout']>;
 }
 
+/** Options of `auth.loginWithRedirect`. */
+export interface LoginWithRedirectOptions {
+	/**
+	 * Scopes for this login, instead of the preset's.
+	 * @example scope: 'openid profile offline_access'
+	 */
+	scope?: string;
+	/**
+	 * The OpenID Connect `prompt`.
+	 * @example prompt: 'login'
+	 */
+	prompt?: string;
+	/**
+	 * More parameters for the authorization request.
+	 * @example params: { login_hint: 'alice@example.com', ui_locales: 'fr' }
+	 */
+	params?: Record<string, string>;
+	/**
+	 * Anything JSON: given back by `handleRedirectCallback` (where to return to, say).
+	 * @example appState: { returnTo: '/orders' }
+	 */
+	appState?: unknown;
+	/**
+	 * How to go to the server. Default: `location.assign(url)`.
+	 * @example openUrl: (url) => window.location.replace(url)
+	 */
+	openUrl?: (url: string) => void | Promise<void>;
+}
+
+/** Options of `auth.logout`. */
+export interface LogoutOptions {
+	/**
+	 * After the local logout, end the server's own session too (OpenID Connect RP-Initiated Logout), then come back here.
+	 * Needs an end-session endpoint, given or discovered.
+	 * @example returnTo: 'https://app.example.com/'
+	 */
+	returnTo?: string;
+	/**
+	 * How to go to the server. Default: `location.assign(url)`.
+	 * @example openUrl: (url) => window.location.replace(url)
+	 */
+	openUrl?: (url: string) => void | Promise<void>;
+}
+
+/** What a redirect flow needs from the keeper. */
+export interface RedirectContext {
+	readonly name: string;
+	readonly fetch: typeof globalThis.fetch;
+	readonly signal: AbortSignal;
+}
+
+/** The redirect login of an OAuth 2.0 server; `oauth2()` provides it. */
+export interface RedirectLogin {
+	start(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
+	finish(url: string, context: RedirectContext): Promise<{ answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }; appState: unknown }>;
+	endSessionUrl(returnTo: string, idToken: string | undefined, context: RedirectContext): Promise<string | undefined>;
+}
+
 /** Options of `createTokenKeeper`. Every one is optional. */
 export interface TokenKeeperOptions {
 	/**
@@ -201,6 +259,8 @@ export interface TokenKeeperOptions {
 	 * @example fetch: (input, init) => window.fetch(input, init)
 	 */
 	fetch?: typeof globalThis.fetch;
+	/** The redirect login of an OAuth 2.0 server: spread `oauth2({ … })` into the options to set it. */
+	redirectLogin?: RedirectLogin;
 }
 
 /** The object `createTokenKeeper` returns. */
@@ -225,8 +285,12 @@ export interface TokenKeeper {
 	refresh(): Promise<Session>;
 	/** Calls `listener(session, event)` on every change. Returns the unsubscribe function. */
 	subscribe(listener: Listener): () => void;
-	/** Ends the session here and in every tab; revokes the refresh token when an endpoint is configured. */
-	logout(): Promise<void>;
+	/** Ends the session here and in every tab; revokes the refresh token when an endpoint is configured; with `returnTo`, ends the server's session too. */
+	logout(options?: LogoutOptions): Promise<void>;
+	/** Starts a login at the OAuth 2.0 server (authorization code with PKCE): navigates away. Needs `oauth2()`. */
+	loginWithRedirect(options?: LoginWithRedirectOptions): Promise<void>;
+	/** On the page the server sent the browser back to: checks the answer, exchanges the code, stores the tokens. */
+	handleRedirectCallback(url?: string): Promise<{ session: Session; appState: unknown }>;
 	/** Stops timers, listeners and channels. */
 	destroy(): void;
 }

@@ -35,3 +35,8 @@ export function hs256(secret: string) {
 export function randomToken(): string {
 	return base64url(crypto.getRandomValues(new Uint8Array(32)));
 }
+
+/** base64url of the SHA-256 of `text`: a PKCE S256 challenge. */
+export async function sha256(text: string): Promise<string> {
+	return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
+}

@@ -1,6 +1,6 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import { applyFault, createFaults, type FaultRule, type FaultTarget } from './faults.js';
-import { hs256, randomToken } from './jwt.js';
+import { hs256, randomToken, sha256 } from './jwt.js';
 
 /** Options of the mock auth server. */
 export interface MockAuthServerOptions {
@@ -87,6 +87,12 @@ export interface MockAuthServer {
 	revokeAll(): void;
 	/** A fresh token set for `sub`, as if that user had logged in. */
 	issueTokens(options?: { sub?: string; scope?: string }): Promise<IssuedTokens>;
+	/**
+	 * An authorization code for the OAuth 2.0 dialect, as `/oauth/authorize` would issue after a login: exchange it at
+	 * `/oauth/token` with the PKCE verifier of `codeChallenge` (S256). Valid once, for 60 s.
+	 * @example const code = await server.issueAuthorizationCode({ codeChallenge, redirectUri: 'https://app.test/callback' });
+	 */
+	issueAuthorizationCode(options: { codeChallenge: string; redirectUri: string; clientId?: string; sub?: string; scope?: string }): string;
 	/** Signs any claims with the server's key (for tokens with odd claims). */
 	signAccessToken(claims: Record<string, unknown>): Promise<string>;
 	/** Back to the initial options: state, counters, faults, clock and lifetime. */
@@ -98,6 +104,17 @@ interface Family {
 	readonly scope: string;
 	current: string;
 	revoked: boolean;
+}
+
+interface AuthorizationCode {
+	readonly clientId: string;
+	readonly redirectUri: string;
+	readonly challenge: string;
+	readonly sub: string;
+	readonly scope: string;
+	readonly expiresAt: number;
+	used: boolean;
+	family?: Family | undefined;
 }
 
 interface RefreshRecord {
@@ -120,7 +137,9 @@ const CORS = {
  * `exp` and `jti`; refresh-token rotation with reuse detection (a spent token presented again revokes
  * its whole family); revocation; a skewable clock. It speaks two dialects over one state:
  * - JSON: `POST /auth/login` `{username, password}`, `POST /auth/refresh` `{refresh_token}`, `POST /auth/logout` `{refresh_token}`;
- * - OAuth 2.0: `POST /oauth/token` (`password` and `refresh_token` grants, RFC 6749), `POST /oauth/revoke` (RFC 7009).
+ * - OAuth 2.0: `POST /oauth/token` (`authorization_code` with PKCE, `password` and `refresh_token` grants, RFC 6749),
+ *   `POST /oauth/revoke` (RFC 7009), `GET /oauth/authorize` (signs the first user in at once and redirects back with a code),
+ *   `GET /oauth/logout` (RP-initiated logout) and `GET /.well-known/oauth-authorization-server` (RFC 8414).
  * Protected routes: `GET /me` and `/echo` (any method; echoes method, content type, body and Authorization).
  *
  * @example
@@ -147,6 +166,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	let refreshTokens = new Map<string, RefreshRecord>();
 	let issuedJtis: string[] = [];
 	let revokedJtis = new Set<string>();
+	let codes = new Map<string, AuthorizationCode>();
 
 	const now = () => Date.now() + clockOffset;
 	const headers = () => ({ ...CORS, date: new Date(now()).toUTCString() });
@@ -228,8 +248,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
 	};
 
-	/** RFC 6749 section 2.3.1: Basic authentication, or client_id (and client_secret) in the body. */
-	function authenticateClient(request: Request, form: URLSearchParams): boolean {
+	/** RFC 6749 section 2.3.1: Basic authentication, or client_id (and client_secret) in the body. The client's id, or `null`. */
+	function authenticateClient(request: Request, form: URLSearchParams): string | null {
 		let id = form.get('client_id');
 		let secret = form.get('client_secret');
 		const basic = /^Basic (.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
@@ -240,14 +260,42 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			secret = decode(pass);
 		}
 		const client = id === null ? undefined : clients[id];
-		return client !== undefined && (client.secret ?? null) === (secret ?? null);
+		return client !== undefined && (client.secret ?? null) === (secret ?? null) ? id : null;
 	}
 
-	const grants: Record<string, (form: URLSearchParams) => Promise<GrantResult>> = {
+	/** RFC 6749 section 4.1.3 with PKCE (RFC 7636 section 4.6); a code used twice revokes what it gave (section 4.1.2). */
+	async function authorizationCodeGrant(form: URLSearchParams, clientId: string): Promise<GrantResult> {
+		calls.login++;
+		const code = codes.get(form.get('code') ?? '');
+		const verifier = form.get('code_verifier');
+		if (!code || now() >= code.expiresAt) return { error: 'invalid_grant', description: 'unknown or expired authorization code' };
+		if (code.used) {
+			if (code.family) revokeFamily(code.family);
+			return { error: 'invalid_grant', description: 'authorization code already used; tokens revoked' };
+		}
+		code.used = true;
+		if (code.clientId !== clientId) return { error: 'invalid_grant', description: 'the code was issued to another client' };
+		if (form.get('redirect_uri') !== code.redirectUri) return { error: 'invalid_grant', description: 'redirect_uri does not match' };
+		if (!verifier || (await sha256(verifier)) !== code.challenge) return { error: 'invalid_grant', description: 'PKCE verification failed' };
+		const tokens = await startFamily(code.sub, code.scope);
+		code.family = refreshTokens.get(tokens.refresh_token)?.family;
+		return { tokens };
+	}
+
+	const grants: Record<string, (form: URLSearchParams, clientId: string) => Promise<GrantResult>> = {
 		password: (form) => passwordGrant(form.get('username'), form.get('password'), form.get('scope') ?? undefined),
 		refresh_token: (form) => refreshGrant(form.get('refresh_token')),
+		authorization_code: authorizationCodeGrant,
 	};
+
+	function issueAuthorizationCode({ codeChallenge, redirectUri, clientId = 'spa', sub = Object.keys(users)[0] ?? 'alice', scope = defaultScope }: Parameters<MockAuthServer['issueAuthorizationCode']>[0]) {
+		const code = randomToken();
+		codes.set(code, { clientId, redirectUri, challenge: codeChallenge, sub, scope, expiresAt: now() + 60_000, used: false });
+		return code;
+	}
 	const targetOfGrant = (grant: string | null): FaultTarget => (grant === 'refresh_token' ? 'refresh' : 'login');
+	/** The issuer: the origin, or with origin '*' the origin the request came to. */
+	const issuerOf = (request: Request) => (origin === '*' ? new URL(request.url).origin : origin);
 
 	async function authorize(request: Request): Promise<Record<string, unknown> | Response> {
 		calls.resource++;
@@ -293,21 +341,60 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			const form = new URLSearchParams(await request.clone().text());
 			const grant = form.get('grant_type');
 			return guarded(targetOfGrant(grant), async () => {
-				if (!authenticateClient(request, form)) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
+				const client = authenticateClient(request, form);
+				if (client === null) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
 				const handle = grant === null ? undefined : grants[grant];
 				if (!handle) return oauthError(grant === null ? 'invalid_request' : 'unsupported_grant_type', `grant_type ${grant ?? '(missing)'} is not supported`);
-				return tokenAnswer(await handle(form));
+				return tokenAnswer(await handle(form, client));
 			})({ request });
 		}),
 		http.post(
 			`${origin}/oauth/revoke`,
 			guarded('revoke', async (request) => {
 				const form = new URLSearchParams(await request.text());
-				if (!authenticateClient(request, form)) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
+				if (authenticateClient(request, form) === null) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
 				await revokeToken(form.get('token'));
 				return new HttpResponse(null, { status: 200, headers: headers() });
 			}),
 		),
+		// authorization server metadata (RFC 8414) and the browser-facing endpoints: a login page that signs in
+		// the first user at once, and RP-initiated logout
+		http.get(`${origin}/.well-known/oauth-authorization-server`, ({ request }) => {
+			const issuer = issuerOf(request);
+			return json({
+				issuer,
+				authorization_endpoint: `${issuer}/oauth/authorize`,
+				token_endpoint: `${issuer}/oauth/token`,
+				revocation_endpoint: `${issuer}/oauth/revoke`,
+				end_session_endpoint: `${issuer}/oauth/logout`,
+				response_types_supported: ['code'],
+				grant_types_supported: ['authorization_code', 'refresh_token', 'password'],
+				code_challenge_methods_supported: ['S256'],
+				authorization_response_iss_parameter_supported: true,
+			});
+		}),
+		http.get(`${origin}/oauth/authorize`, ({ request }) => {
+			const query = new URL(request.url).searchParams;
+			const redirectUri = query.get('redirect_uri');
+			const clientId = query.get('client_id') ?? '';
+			if (!redirectUri || clients[clientId] === undefined) return json({ error: 'invalid_request', error_description: 'unknown client or no redirect_uri' }, 400);
+			const back = new URL(redirectUri);
+			const state = query.get('state');
+			if (state !== null) back.searchParams.set('state', state);
+			back.searchParams.set('iss', issuerOf(request));
+			const challenge = query.get('code_challenge');
+			if (query.get('response_type') !== 'code' || !challenge || query.get('code_challenge_method') !== 'S256') {
+				back.searchParams.set('error', 'invalid_request');
+				back.searchParams.set('error_description', 'response_type=code with an S256 code_challenge is required');
+			} else {
+				back.searchParams.set('code', issueAuthorizationCode({ codeChallenge: challenge, redirectUri, clientId, ...(query.get('scope') ? { scope: query.get('scope')! } : {}) }));
+			}
+			return new HttpResponse(null, { status: 302, headers: { ...headers(), location: back.href } });
+		}),
+		http.get(`${origin}/oauth/logout`, ({ request }) => {
+			const back = new URL(request.url).searchParams.get('post_logout_redirect_uri');
+			return back ? new HttpResponse(null, { status: 302, headers: { ...headers(), location: back } }) : json({ signedOut: true });
+		}),
 		// protected resources
 		http.get(
 			`${origin}/me`,
@@ -343,6 +430,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			for (const jti of issuedJtis) revokedJtis.add(jti);
 		},
 		issueTokens: ({ sub = Object.keys(users)[0] ?? 'alice', scope } = {}) => startFamily(sub, scope),
+		issueAuthorizationCode,
 		signAccessToken: (claims) => jwt.sign(claims),
 		reset() {
 			({ clockOffset, accessTtl } = initial);
@@ -352,6 +440,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			refreshTokens = new Map();
 			issuedJtis = [];
 			revokedJtis = new Set();
+			codes = new Map();
 			faults.clear();
 		},
 	};

@@ -149,8 +149,13 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
 		server.fail('refresh', 'hang', { times: 1 });
 		const first = await token(b!);
-		const [resultA] = await Promise.all([a!.evaluate(() => window.auth.refresh().then(() => 'ok', (error: { code?: string }) => error.code)), b!.evaluate(() => window.auth.refresh())]);
-		expect(resultA).toBe('NETWORK_ERROR'); // a's call timed out after 1.5 s
+		// a takes the lock first and its request hangs; b waits for the lock meanwhile
+		const refreshA = a!.evaluate(() => window.auth.refresh().then(() => 'ok', (error: { code?: string }) => error.code));
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		const started = Date.now();
+		await b!.evaluate(() => window.auth.refresh());
+		expect(Date.now() - started).toBeLessThan(1_500 + 2_000); // within the bounded wait
+		expect(await refreshA).toBe('NETWORK_ERROR'); // a's call timed out after 1.5 s
 		expect(await token(b!)).not.toBe(first);
 		await a!.waitForFunction((expected) => window.auth.session.accessToken === expected, await token(b!));
 		expect(server.reuses).toBe(0);

@@ -1,0 +1,54 @@
+import { TokenKeeperError, type ErrorCode } from '../errors.js';
+
+/** The fields of RFC 8414 / OpenID Connect Discovery metadata that tokenkeeper uses. */
+export interface ServerMetadata {
+	issuer: string;
+	authorization_endpoint?: string;
+	token_endpoint?: string;
+	revocation_endpoint?: string;
+	end_session_endpoint?: string;
+}
+
+/** RFC 8414 section 3: the well-known segment goes between the host and the issuer's path; OIDC appends it. */
+export function metadataUrls(issuer: string): string[] {
+	const url = new URL(issuer);
+	const path = url.pathname.replace(/\/+$/, '');
+	return [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];
+}
+
+/**
+ * Discovers an issuer's metadata once, lazily: RFC 8414 first, then OpenID Connect Discovery. Concurrent
+ * callers share one request; a failure is not cached, so a later call tries again. The metadata's `issuer`
+ * must equal the configured one (RFC 8414 section 3.3), or it is a configuration error.
+ */
+export function createDiscovery(issuer: string) {
+	let pending: Promise<ServerMetadata> | undefined;
+
+	async function discover(fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> {
+		let lastStatus = 0;
+		for (const url of metadataUrls(issuer)) {
+			let response: Response;
+			try {
+				response = await fetch(url, { headers: { accept: 'application/json' } });
+			} catch (cause) {
+				throw new TokenKeeperError('NETWORK_ERROR', `Discovery of ${issuer} got no answer`, { cause });
+			}
+			lastStatus = response.status;
+			if (!response.ok) continue;
+			const metadata = (await response.json().catch(() => undefined)) as Partial<ServerMetadata> | undefined;
+			if (metadata?.issuer !== issuer) {
+				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${String(metadata?.issuer)}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status: response.status });
+			}
+			return metadata as ServerMetadata;
+		}
+		throw new TokenKeeperError(code, `Discovery: ${issuer} publishes no OAuth 2.0 or OpenID Connect metadata (HTTP ${lastStatus})`, { status: lastStatus });
+	}
+
+	return (fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> => {
+		pending ??= discover(fetch, code).catch((error: unknown) => {
+			pending = undefined;
+			throw error;
+		});
+		return pending;
+	};
+}

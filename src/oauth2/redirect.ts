@@ -1,0 +1,108 @@
+import { callTokenEndpoint, type TokenAnswer } from '../endpoints.js';
+import { TokenKeeperError } from '../errors.js';
+import type { LoginWithRedirectOptions, RedirectLogin } from '../types.js';
+import { randomString, s256 } from './pkce.js';
+
+/** What this tab keeps in sessionStorage between the redirect to the server and the callback. */
+interface PendingLogin {
+	state: string;
+	verifier: string;
+	redirectUri: string;
+	appState?: unknown;
+}
+
+/** How the redirect flow reaches the server; the preset provides it. */
+export interface RedirectConfig {
+	clientId: string;
+	issuer: string | undefined;
+	redirectUri: string | undefined;
+	scope: string | undefined;
+	resource: readonly string[];
+	authorizationEndpoint(fetch: typeof globalThis.fetch): Promise<string>;
+	endSessionEndpoint(fetch: typeof globalThis.fetch): Promise<string | undefined>;
+	/** POSTs an authorization_code grant to the token endpoint, with client authentication. */
+	exchange(fields: Record<string, string>, fetch: typeof globalThis.fetch, signal: AbortSignal): Promise<Response>;
+}
+
+const pendingKey = (name: string) => `tokenkeeper:${name}:redirect`;
+const failed = (message: string, details: { cause?: unknown; oauthError?: string } = {}) => new TokenKeeperError('LOGIN_FAILED', message, details);
+const navigate = (url: string) => globalThis.location.assign(url);
+
+function readPending(name: string): PendingLogin | null {
+	try {
+		const value: unknown = JSON.parse(globalThis.sessionStorage?.getItem(pendingKey(name)) ?? 'null');
+		return typeof value === 'object' && value !== null && typeof (value as PendingLogin).state === 'string' && typeof (value as PendingLogin).verifier === 'string' ? (value as PendingLogin) : null;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * The authorization-code flow with PKCE (RFC 7636), for browser apps as RFC 9700 asks: a random S256
+ * verifier and `state` kept in this tab's sessionStorage, checked before anything is sent, the code
+ * exchanged at most once, and the `iss` of the answer checked against the issuer (RFC 9207).
+ */
+export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
+	return {
+		async start(options: LoginWithRedirectOptions, { name, fetch }) {
+			const endpoint = new URL(await config.authorizationEndpoint(fetch));
+			const verifier = randomString(32);
+			const pending: PendingLogin = {
+				state: randomString(32),
+				verifier,
+				redirectUri: config.redirectUri ?? `${location.origin}${location.pathname}`,
+				...(options.appState === undefined ? {} : { appState: options.appState }),
+			};
+			globalThis.sessionStorage.setItem(pendingKey(name), JSON.stringify(pending));
+			const query = endpoint.searchParams;
+			query.set('response_type', 'code');
+			query.set('client_id', config.clientId);
+			query.set('redirect_uri', pending.redirectUri);
+			const scope = options.scope ?? config.scope;
+			if (scope !== undefined) query.set('scope', scope);
+			query.set('state', pending.state);
+			query.set('code_challenge', await s256(verifier));
+			query.set('code_challenge_method', 'S256');
+			if (options.prompt !== undefined) query.set('prompt', options.prompt);
+			for (const resource of config.resource) query.append('resource', resource);
+			for (const [key, value] of Object.entries(options.params ?? {})) query.set(key, value);
+			await (options.openUrl ?? navigate)(endpoint.href);
+		},
+
+		async finish(url, { name, fetch, signal }): Promise<{ answer: TokenAnswer; appState: unknown }> {
+			const params = new URL(url).searchParams;
+			const pending = readPending(name);
+			if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
+			if (params.get('state') !== pending.state) {
+				throw failed('The answer does not carry the state of the login this tab started: it was not sent to the token endpoint');
+			}
+			globalThis.sessionStorage.removeItem(pendingKey(name)); // from here on the flow is spent: the code is exchanged at most once
+			const iss = params.get('iss');
+			if (iss !== null && config.issuer !== undefined && iss !== config.issuer) {
+				throw failed(`The answer comes from issuer "${iss}", not "${config.issuer}" (RFC 9207): it was not sent to the token endpoint`);
+			}
+			const error = params.get('error');
+			if (error !== null) {
+				const description = params.get('error_description');
+				throw failed(`The authorization server answered ${error}${description ? `: ${description}` : ''}`, { oauthError: error, cause: { error, error_description: description } });
+			}
+			const code = params.get('code');
+			if (!code) throw failed('The answer carries neither a code nor an error');
+			const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, fetch, signal);
+			const answer = await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal).catch((cause: unknown) => {
+				throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`The code exchange failed: ${(cause as Error).message}`, { cause });
+			});
+			return { answer, appState: pending.appState };
+		},
+
+		async endSessionUrl(returnTo, idToken, { fetch }) {
+			const endpoint = await config.endSessionEndpoint(fetch);
+			if (endpoint === undefined) return undefined;
+			const url = new URL(endpoint);
+			url.searchParams.set('client_id', config.clientId);
+			url.searchParams.set('post_logout_redirect_uri', returnTo);
+			if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
+			return url.href;
+		},
+	};
+}
