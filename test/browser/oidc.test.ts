@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium } from './support.js';
+
+// The whole redirect flow against a real authorization server: node's oidc-provider, with its
+// development login and consent pages, on 127.0.0.1; the app is a plain page on another port.
+
+const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+const freePort = async () => {
+	const probe = createServer();
+	const url = await listen(probe);
+	await new Promise((resolve) => probe.close(resolve));
+	return Number(new URL(url).port);
+};
+
+let browser: Browser | undefined;
+let app: Server | undefined;
+let op: Server | undefined;
+let appUrl = '';
+let issuer = '';
+
+/** The app: one page that starts the keeper, and on /callback finishes the login. */
+const page = () => `<!doctype html><meta charset="utf-8"><title>app</title>
+<script src="/tokenkeeper.js"></script>
+<script>
+  window.auth = TokenKeeper.createTokenKeeper({
+    ...TokenKeeper.oauth2({ issuer: ${JSON.stringify(issuer)}, clientId: 'spa', redirectUri: location.origin + '/callback', scope: 'openid offline_access' }),
+    trustedOrigins: [${JSON.stringify(issuer)}],
+    name: 'oidc',
+  });
+  window.callback = location.pathname === '/callback'
+    ? auth.handleRedirectCallback().then((result) => result.appState, (error) => 'failed: ' + error.message)
+    : Promise.resolve(null);
+</script>`;
+
+describe.runIf(hasChromium)('redirect login against oidc-provider, in Chromium', () => {
+	beforeAll(async () => {
+		const bundle = readFileSync(new URL('../../dist/tokenkeeper.iife.min.js', import.meta.url), 'utf8');
+		app = createServer((request, response) => {
+			if (request.url === '/tokenkeeper.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+			response.writeHead(200, { 'content-type': 'text/html' }).end(page());
+		});
+		appUrl = await listen(app);
+		const port = await freePort();
+		issuer = `http://127.0.0.1:${port}`;
+		const provider = new Provider(issuer, {
+			clients: [
+				{
+					client_id: 'spa',
+					token_endpoint_auth_method: 'none',
+					redirect_uris: [`${appUrl}/callback`],
+					post_logout_redirect_uris: [`${appUrl}/`],
+					grant_types: ['authorization_code', 'refresh_token'],
+					response_types: ['code'],
+				},
+			],
+			clientBasedCORS: () => true,
+			features: { devInteractions: { enabled: true }, revocation: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+			scopes: ['openid', 'offline_access'],
+			issueRefreshToken: async () => true,
+			findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+			cookies: { keys: ['a key for this test only'] },
+		});
+		op = provider.listen(port, '127.0.0.1') as unknown as Server;
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+	}, 30_000);
+	afterAll(async () => {
+		await browser?.close();
+		app?.close();
+		op?.close();
+		op?.closeAllConnections();
+	});
+
+	/** Signs in at the provider's development pages (any login and password), and consents when asked. */
+	async function signInAtProvider(tab: Page) {
+		await tab.waitForSelector('input[name=login]');
+		await tab.fill('input[name=login]', 'alice');
+		await tab.fill('input[name=password]', 'any');
+		await tab.click('button[type=submit]');
+		await tab.waitForURL((url) => url.href.startsWith(appUrl) || url.pathname.includes('/interaction/'));
+		if (!tab.url().startsWith(appUrl)) {
+			await tab.click('button[type=submit]'); // "Continue": the consent page
+			await tab.waitForURL((url) => url.href.startsWith(appUrl));
+		}
+	}
+
+	it('signs in with a redirect, calls a protected resource, survives a reload, reaches another tab, and logs out of the server', async () => {
+		const profile = await browser!.newContext();
+		const tab = await profile.newPage();
+		const other = await profile.newPage();
+		for (const page of [tab, other]) {
+			await page.goto(`${appUrl}/`);
+			await page.evaluate(() => window.auth.ready);
+		}
+		expect(await tab.evaluate(() => window.auth.session.status)).toBe('unauthenticated');
+
+		await Promise.all([tab.waitForURL((url) => url.href.startsWith(issuer)), tab.evaluate(() => void window.auth.loginWithRedirect({ appState: { returnTo: '/orders' }, prompt: 'consent' }))]);
+		await signInAtProvider(tab);
+		expect(await tab.evaluate(() => (window as unknown as { callback: Promise<unknown> }).callback)).toEqual({ returnTo: '/orders' });
+		expect(await tab.evaluate(() => window.auth.session.status)).toBe('authenticated');
+		expect(new URL(tab.url()).search).toBe(''); // code, state and iss are gone from the address bar
+
+		const me = await tab.evaluate(async (userinfo) => {
+			const response = await window.auth.fetch(userinfo);
+			return { status: response.status, body: await response.json() };
+		}, `${issuer}/me`);
+		expect(me).toEqual({ status: 200, body: { sub: 'alice' } });
+		await other.waitForFunction(() => window.auth.session.status === 'authenticated'); // the tab that was already open
+
+		await tab.reload();
+		await tab.evaluate(() => window.auth.ready);
+		expect(await tab.evaluate(() => window.auth.session.status)).toBe('authenticated');
+		await tab.evaluate(() => window.auth.refresh()); // the refresh_token grant against the real server
+		expect(await tab.evaluate(async (userinfo) => (await window.auth.fetch(userinfo)).status, `${issuer}/me`)).toBe(200);
+
+		await Promise.all([tab.waitForURL((url) => url.href.startsWith(issuer)), tab.evaluate((returnTo) => void window.auth.logout({ returnTo }), `${appUrl}/`)]);
+		await tab.click('button[name=logout]'); // "Yes, sign me out"
+		await tab.waitForURL(`${appUrl}/`);
+		await tab.evaluate(() => window.auth.ready);
+		expect(await tab.evaluate(() => window.auth.session.status)).toBe('unauthenticated');
+		await other.waitForFunction(() => window.auth.session.status === 'unauthenticated');
+
+		// the server's session ended too: a new login asks for credentials again
+		await Promise.all([tab.waitForURL((url) => url.href.startsWith(issuer)), tab.evaluate(() => void window.auth.loginWithRedirect())]);
+		await tab.waitForSelector('input[name=login]');
+		await profile.close();
+	}, 60_000);
+});
