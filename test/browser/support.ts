@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { http, HttpResponse } from 'msw';
+import { http, HttpResponse, type RequestHandler } from 'msw';
 import { afterAll, beforeAll } from 'vitest';
 import { createMockAuthServer, startMockHttpServer, type MockAuthServer, type RunningServer } from '../../src/testing/index.js';
 
@@ -56,8 +56,8 @@ export interface Harness {
 	tab(profile: BrowserContext, query?: Record<string, string | number>): Promise<Page>;
 }
 
-/** Starts the mock auth server over HTTP (with the page and the bundle) and Chromium, for the whole file. */
-export function useBrowser(): Harness {
+/** Starts the mock auth server over HTTP (with the page, the bundle and `extra` routes) and Chromium, for the whole file. */
+export function useBrowser(extra: RequestHandler[] = []): Harness {
 	const harness = {} as Harness & { running: RunningServer };
 	beforeAll(async () => {
 		if (!hasChromium) return;
@@ -68,7 +68,7 @@ export function useBrowser(): Harness {
 			http.get('*/tokenkeeper.js', () => new HttpResponse(bundle, { headers: { 'content-type': 'text/javascript' } })),
 		];
 		harness.server = server;
-		harness.running = await startMockHttpServer({ ...server, handlers: [...pages, ...server.handlers] });
+		harness.running = await startMockHttpServer({ ...server, handlers: [...pages, ...extra, ...server.handlers] });
 		harness.url = harness.running.url;
 		harness.browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 		harness.profile = () => harness.browser.newContext();
