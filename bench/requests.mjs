@@ -33,11 +33,11 @@ export async function measureRequests({ n = 5000 } = {}) {
 	const auth = createTokenKeeper({ apiUrl: resource.url, storage: 'memory', crossTab: false });
 	await auth.setTokens({ access_token: token, expires_in: 3600 });
 	const headers = { authorization: `Bearer ${token}` };
-	const plainKy = ky.create({ prefixUrl: resource.url, headers, retry: 0 });
+	const plainKy = ky.create({ prefixUrl: resource.url, headers, retry: 0, timeout: false });
 	const drain = (response) => response.arrayBuffer();
 	const cases = {
 		fetch: [() => fetch(`${resource.url}/me`, { headers }).then(drain), () => auth.fetch(`${resource.url}/me`).then(drain)],
-		ky: [() => plainKy.get('me').arrayBuffer(), () => auth.api.get('me').arrayBuffer()],
+		ky: [() => plainKy.get('me').arrayBuffer(), () => auth.api.get('me', { retry: 0, timeout: false }).arrayBuffer()],
 	};
 	const results = {};
 	for (const [name, [baseline, keeper]] of Object.entries(cases)) {
