@@ -91,6 +91,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	/** A failure that retrying cannot mend (a misconfigured client): automatic refreshes wait for a login or a manual refresh. */
 	let halted: TokenKeeperError | undefined;
 	const endedSids = new Set<string>();
+	/** Whether storage holds this tab's session: after a failed write, storage cannot speak for it. */
+	let persisted = true;
 	const recentTokens: string[] = [];
 
 	const emit = (event: AuthEvent) => {
@@ -198,7 +200,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	 * not mean "signed out", so then this tab's own set is the answer.
 	 */
 	async function readShared(): Promise<TokenSet | null> {
-		if (!store.shared) return tokens;
+		if (!store.shared || !persisted) return tokens;
 		try {
 			const stored = await store.load();
 			return stored === null || endedSids.has(stored.sid) ? null : stored;
@@ -210,7 +212,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	async function startSession(answer: TokenAnswer, event: AuthEvent): Promise<Session> {
 		const set = toTokenSet(answer.body, answer.receipt);
-		await store.save(set).catch(reportError); // a session that cannot be stored still works in this tab
+		persisted = await store.save(set).then(
+			() => true,
+			(error: TokenKeeperError) => (reportError(error), false), // a session that cannot be stored still works in this tab
+		);
 		commit(set, event);
 		tabs.post({ type: 'tokens', set });
 		return session;
@@ -259,10 +264,15 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 				);
 				if (epoch !== startEpoch) throw sessionEnded();
 				const next = toTokenSet(answer.body, answer.receipt, current);
-				const stored = await store.replace(current, next).catch((error: TokenKeeperError) => {
-					reportError(error);
-					return true; // keep the new tokens in this tab; storage will catch up on the next write
-				});
+				let stored = true;
+				try {
+					if (persisted) stored = await store.replace(current, next);
+					else await store.save(next); // storage did not hold this session: write it afresh
+					persisted = true;
+				} catch (error) {
+					reportError(error as TokenKeeperError); // keep the new tokens in this tab; storage catches up on the next write
+					persisted = false;
+				}
 				if (!stored) {
 					// Storage moved on while we refreshed: another tab logged out, or wrote a newer set.
 					const now = await readShared();

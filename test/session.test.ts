@@ -216,3 +216,24 @@ describe('events and lifecycle', () => {
 		auth.destroy();
 	});
 });
+
+describe('a storage that fails now and then', () => {
+	it('a session that could not be stored is not mistaken for a logout elsewhere, and is stored again at the next refresh', async () => {
+		const values = new Map<string, unknown>();
+		let failWrites = true;
+		const storage: StorageAdapter = {
+			get: (key) => values.get(key),
+			set: (key, value) => (failWrites ? Promise.reject(new Error('quota exceeded')) : void values.set(key, value)),
+			delete: (key) => void values.delete(key),
+		};
+		const { auth, events } = keeper({ storage });
+		await auth.login(ALICE);
+		expect(values.size).toBe(0);
+		failWrites = false;
+		await auth.refresh();
+		expect(auth.session.status).toBe('authenticated');
+		expect(eventTypes(events)).not.toContain('logout:other-tab');
+		expect(values.size).toBe(1);
+		expect((values.values().next().value as { accessToken: string }).accessToken).toBe(auth.session.accessToken);
+	});
+});
