@@ -21,39 +21,74 @@ const sentToken = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get
 const urlOf = (input: RequestInfo | URL) => (input instanceof Request ? input.url : String(input));
 
 /**
+ * Whether a body is sent twice byte for byte as it is. A stream (or an async iterable in Node) can be read
+ * once only, and FormData gets a new multipart boundary each time: those go through a cloned Request.
+ */
+const resendable = (body: unknown) =>
+	body === undefined ||
+	body === null ||
+	typeof body === 'string' ||
+	body instanceof Blob ||
+	body instanceof URLSearchParams ||
+	body instanceof ArrayBuffer ||
+	ArrayBuffer.isView(body);
+
+/**
  * The drop-in fetch: the token goes to trusted origins only, and a 401 answer to a request that carried
- * the current token leads to one refresh and one replay (body included: it is cloned before the first send).
- * A request that already has an `Authorization` header is the app's own business and is left alone.
- * A request that gets no answer rejects with `NETWORK_ERROR` (its `cause` is fetch's own `TypeError`).
+ * the current token leads to one refresh and one replay, body included. A request that already has an
+ * `Authorization` header is the app's own business and is left alone. A request that gets no answer
+ * rejects with `NETWORK_ERROR` (its `cause` is fetch's own `TypeError`).
  */
 export function createAuthFetch(authorizer: Authorizer): typeof globalThis.fetch {
 	const fetch: typeof globalThis.fetch = (input, init) =>
 		authorizer.fetch(input, init).catch((error: unknown) => {
 			throw error instanceof TypeError ? new TokenKeeperError('NETWORK_ERROR', `No answer from ${urlOf(input)}: ${error.message}`, { cause: error }) : error;
 		});
-	return async (input, init) => {
-		const base = globalThis.location?.href;
-		let url: string;
-		try {
-			url = new URL(urlOf(input), base).href;
-		} catch {
-			return fetch(input, init); // let fetch report the bad URL its own way
-		}
-		if (!authorizer.trusts(url)) return fetch(input, init);
-		const request = new Request(input, init);
-		if (request.headers.has('authorization')) return fetch(request);
-		const token = await authorizer.tokenForRequest();
-		if (token === null) return fetch(request);
 
-		const replay = request.body === null ? request : request.clone(); // a request without a body can be sent twice
-		request.headers.set('authorization', bearer(token));
-		const response = await fetch(request);
+	/** Sends with the token; after a 401 on it, once more with the token the keeper gives instead. */
+	async function withToken(send: (authorization: string) => Promise<Response>, unsigned: () => Promise<Response>): Promise<Response> {
+		const token = await authorizer.tokenForRequest();
+		if (token === null) return unsigned();
+		const response = await send(bearer(token));
 		if (response.status !== 401) return response;
 		const next = await authorizer.tokenAfterUnauthorized(token);
 		if (next === null) return response;
 		void response.body?.cancel().catch(() => undefined);
-		replay.headers.set('authorization', bearer(next));
-		return fetch(replay);
+		return send(bearer(next));
+	}
+
+	return async (input, init) => {
+		let url: string;
+		try {
+			url = new URL(urlOf(input), globalThis.location?.href).href;
+		} catch {
+			return fetch(input, init); // let fetch report the bad URL its own way
+		}
+		if (!authorizer.trusts(url)) return fetch(input, init);
+
+		if (!(input instanceof Request) && resendable(init?.body)) {
+			// The common case: the same input and init can be sent twice, no Request needs building.
+			const headers = new Headers(init?.headers);
+			if (headers.has('authorization')) return fetch(input, init);
+			return withToken(
+				(authorization) => {
+					headers.set('authorization', authorization);
+					return fetch(input, { ...init, headers });
+				},
+				() => fetch(input, init),
+			);
+		}
+		const request = new Request(input, init);
+		if (request.headers.has('authorization')) return fetch(request);
+		const attempts = [request, request.body === null ? request : request.clone()]; // cloned before the first send
+		return withToken(
+			(authorization) => {
+				const attempt = attempts.shift() ?? request;
+				attempt.headers.set('authorization', authorization);
+				return fetch(attempt);
+			},
+			() => fetch(request),
+		);
 	};
 }
 

@@ -379,6 +379,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	const authorizer: Authorizer = { trusts, tokenForRequest, tokenAfterUnauthorized, isOwnToken: (token) => recentTokens.includes(token), fetch };
 	const kyHooks = createKyHooks(authorizer);
+	const authFetch = createAuthFetch(authorizer);
 
 	// --- start-up -------------------------------------------------------------------------------
 	const ready: Promise<void> = (async () => {
@@ -412,8 +413,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			const now = Date.now();
 			return startSession({ body: response, receipt: { sentAt: -Infinity, receivedAt: now } }, { type: 'login', at: now });
 		},
-		fetch: createAuthFetch(authorizer),
-		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch, hooks: kyHooks }),
+		fetch: authFetch,
+		// ky over the drop-in fetch rather than through kyHooks: an afterResponse hook makes ky clone every response.
+		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch: authFetch }),
 		kyHooks,
 		getAccessToken: tokenForRequest,
 		async refresh() {
