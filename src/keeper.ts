@@ -3,6 +3,7 @@ import { asTokenKeeperError, callTokenEndpoint, endpointFunctions, type TokenAns
 import { TokenKeeperError } from './errors.js';
 import { backoffDelay, classifyRefreshFailure, wasRevoked } from './failures.js';
 import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
+import { trustedOriginsOf } from './origins.js';
 import { createSchedule } from './schedule.js';
 import { createTokenStore } from './storage/token-store.js';
 import { createTabs, type TabMessage } from './tabs.js';
@@ -31,31 +32,6 @@ function sessionOf(set: TokenSet): Session {
 /** `signal`, also aborted after `ms`. */
 function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
 	return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
-}
-
-/** Takes the OAuth answer out of the address bar (RFC 9700: a code must not linger), keeping every other parameter and the hash. */
-function forgetCallbackParameters(url: string) {
-	if (!globalThis.history || globalThis.location?.href !== url) return;
-	const clean = new URL(url);
-	for (const parameter of ['code', 'state', 'iss', 'session_state']) clean.searchParams.delete(parameter);
-	globalThis.history.replaceState(globalThis.history.state, '', clean.href);
-}
-
-function trustedOriginsOf(options: TokenKeeperOptions): (url: string) => boolean {
-	const base = globalThis.location?.href;
-	const origins = new Set<string>();
-	const page = globalThis.location?.origin;
-	if (page && page !== 'null') origins.add(page);
-	for (const url of [options.apiUrl, ...(options.trustedOrigins ?? [])]) {
-		if (url !== undefined) origins.add(new URL(url, base).origin);
-	}
-	return (url) => {
-		try {
-			return origins.has(new URL(url, base).origin);
-		} catch {
-			return false;
-		}
-	};
 }
 
 /**
@@ -447,14 +423,14 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		async handleRedirectCallback(url = globalThis.location?.href ?? '') {
 			const redirect = redirectFlow();
 			await ready;
-			const { answer, appState } = await redirect.finish(url, { name, fetch, signal: withTimeout(lifetime.signal, timeout) });
+			const { answer, appState, clearAddressBar } = await redirect.finish(url, { name, fetch, signal: withTimeout(lifetime.signal, timeout) });
 			let started: Session;
 			try {
 				started = await startSession(answer, { type: 'login', at: Date.now() });
 			} catch (cause) {
 				throw new TokenKeeperError('LOGIN_FAILED', `The token endpoint answered something unusable: ${(cause as Error).message}`, { cause });
 			}
-			forgetCallbackParameters(url);
+			clearAddressBar();
 			return { session: started, appState };
 		},
 		destroy() {

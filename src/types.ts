@@ -206,7 +206,11 @@ export interface RedirectContext {
 /** The redirect login of an OAuth 2.0 server; `oauth2()` provides it. */
 export interface RedirectLogin {
 	start(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
-	finish(url: string, context: RedirectContext): Promise<{ answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }; appState: unknown }>;
+	/** Checks the answer and exchanges the code; `clearAddressBar` is called once the tokens are stored. */
+	finish(
+		url: string,
+		context: RedirectContext,
+	): Promise<{ answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }; appState: unknown; clearAddressBar(): void }>;
 	endSessionUrl(returnTo: string, idToken: string | undefined, context: RedirectContext): Promise<string | undefined>;
 }
 

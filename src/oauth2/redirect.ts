@@ -24,6 +24,14 @@ export interface RedirectConfig {
 	exchange(fields: Record<string, string>, fetch: typeof globalThis.fetch, signal: AbortSignal): Promise<Response>;
 }
 
+/** Takes the OAuth answer out of the address bar (RFC 9700: a code must not linger), keeping every other parameter and the hash. */
+function forgetCallbackParameters(url: string) {
+	if (!globalThis.history || globalThis.location?.href !== url) return;
+	const clean = new URL(url);
+	for (const parameter of ['code', 'state', 'iss', 'session_state']) clean.searchParams.delete(parameter);
+	globalThis.history.replaceState(globalThis.history.state, '', clean.href);
+}
+
 const pendingKey = (name: string) => `tokenkeeper:${name}:redirect`;
 const failed = (message: string, details: { cause?: unknown; oauthError?: string } = {}) => new TokenKeeperError('LOGIN_FAILED', message, details);
 const navigate = (url: string) => globalThis.location.assign(url);
@@ -69,7 +77,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			await (options.openUrl ?? navigate)(endpoint.href);
 		},
 
-		async finish(url, { name, fetch, signal }): Promise<{ answer: TokenAnswer; appState: unknown }> {
+		async finish(url, { name, fetch, signal }): Promise<{ answer: TokenAnswer; appState: unknown; clearAddressBar(): void }> {
 			const params = new URL(url).searchParams;
 			const pending = readPending(name);
 			if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
@@ -92,7 +100,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			const answer = await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal).catch((cause: unknown) => {
 				throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`The code exchange failed: ${(cause as Error).message}`, { cause });
 			});
-			return { answer, appState: pending.appState };
+			return { answer, appState: pending.appState, clearAddressBar: () => forgetCallbackParameters(url) };
 		},
 
 		async endSessionUrl(returnTo, idToken, { fetch }) {

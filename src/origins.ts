@@ -1,0 +1,23 @@
+import type { TokenKeeperOptions } from './types.js';
+
+/**
+ * Who may receive the token (behaviour 5): the page's origin, `apiUrl`'s origin and `trustedOrigins`,
+ * compared by origin (scheme, host and port), never by prefix.
+ */
+export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 'trustedOrigins'>): (url: string) => boolean {
+	const base = globalThis.location?.href;
+	const origins = new Set<string>();
+	const page = globalThis.location?.origin;
+	if (page && page !== 'null') origins.add(page);
+	for (const url of [options.apiUrl, ...(options.trustedOrigins ?? [])]) {
+		if (url !== undefined) origins.add(new URL(url, base).origin);
+	}
+	return (url) => {
+		try {
+			return origins.has(new URL(url, base).origin);
+		} catch {
+			return false;
+		}
+	};
+}
+
