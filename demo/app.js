@@ -39,6 +39,7 @@ export function start(TokenKeeper) {
 		const [text, kind] = describe(event, session);
 		log(text, kind);
 		render(session);
+		void control(); // the server's counters, after every change
 	});
 	$('#clear-log').addEventListener('click', () => ($('#log').textContent = ''));
 
