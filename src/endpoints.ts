@@ -8,31 +8,24 @@ export function resolveUrl(path: string, apiUrl: string | undefined): string {
 	return `${apiUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-const postJson = (url: string, body: unknown, { fetch, signal }: EndpointContext) =>
-	fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body), signal });
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /** Endpoint URLs become functions that POST JSON; functions are kept as they are. */
-export function endpointFunctions(endpoints: Endpoints = {}, apiUrl?: string): EndpointFunctions {
-	const { login, refresh, logout } = endpoints;
-	return {
-		...(login === undefined ? {} : { login: typeof login === 'string' ? ({ credentials, ...context }) => postJson(resolveUrl(login, apiUrl), credentials, context) : login }),
-		...(refresh === undefined
-			? {}
-			: {
-					refresh: typeof refresh === 'string' ? ({ refreshToken, ...context }) => postJson(resolveUrl(refresh, apiUrl), { refresh_token: refreshToken }, context) : refresh,
-				}),
-		...(logout === undefined
-			? {}
-			: {
-					logout:
-						typeof logout === 'string'
-							? async ({ refreshToken, ...context }) => {
-									const response = await postJson(resolveUrl(logout, apiUrl), { refresh_token: refreshToken }, context);
-									if (!response.ok) throw await errorFrom(response, 'REFRESH_FAILED', 'Revocation');
-								}
-							: logout,
-				}),
-	};
+export function endpointFunctions({ login, refresh, logout }: Endpoints = {}, apiUrl?: string): EndpointFunctions {
+	const post = (path: string, body: unknown, { fetch, signal }: EndpointContext) =>
+		fetch(resolveUrl(path, apiUrl), { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body), signal });
+	const functions: EndpointFunctions = {};
+	if (typeof login === 'string') functions.login = ({ credentials, ...context }) => post(login, credentials, context);
+	else if (login) functions.login = login;
+	if (typeof refresh === 'string') functions.refresh = ({ refreshToken, ...context }) => post(refresh, { refresh_token: refreshToken }, context);
+	else if (refresh) functions.refresh = refresh;
+	if (typeof logout === 'string') {
+		functions.logout = async ({ refreshToken, ...context }) => {
+			const response = await post(logout, { refresh_token: refreshToken }, context);
+			if (!response.ok) throw await errorFrom(response, 'REFRESH_FAILED', 'Revocation');
+		};
+	} else if (logout) functions.logout = logout;
+	return functions;
 }
 
 /** `Retry-After` (seconds or an HTTP date) in milliseconds. */
