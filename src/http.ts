@@ -5,7 +5,7 @@ import type { KyHooks } from './types.js';
 /** What the request path needs from the keeper. */
 export interface Authorizer {
 	/** Whether `url` may receive the token. */
-	trusts(url: string): boolean;
+	trusts(url: string | URL): boolean;
 	/** A token fit to send now (refreshing first when needed), or `null` when signed out. */
 	tokenForRequest(): Promise<string | null>;
 	/** After a 401 for a request that carried `sent`: the token to replay with, or `null` not to replay. */
@@ -58,9 +58,9 @@ export function createAuthFetch(authorizer: Authorizer): typeof globalThis.fetch
 	}
 
 	return async (input, init) => {
-		let url: string;
+		let url: URL;
 		try {
-			url = new URL(urlOf(input), globalThis.location?.href).href;
+			url = new URL(urlOf(input), globalThis.location?.href);
 		} catch {
 			return fetch(input, init); // let fetch report the bad URL its own way
 		}

@@ -4,7 +4,7 @@ import type { TokenKeeperOptions } from './types.js';
  * Who may receive the token (behaviour 5): the page's origin, `apiUrl`'s origin and `trustedOrigins`,
  * compared by origin (scheme, host and port), never by prefix.
  */
-export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 'trustedOrigins'>): (url: string) => boolean {
+export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 'trustedOrigins'>): (url: string | URL) => boolean {
 	const base = globalThis.location?.href;
 	const origins = new Set<string>();
 	const page = globalThis.location?.origin;
@@ -14,7 +14,7 @@ export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 't
 	}
 	return (url) => {
 		try {
-			return origins.has(new URL(url, base).origin);
+			return origins.has((url instanceof URL ? url : new URL(url, base)).origin);
 		} catch {
 			return false;
 		}
