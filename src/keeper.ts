@@ -31,7 +31,14 @@ function sessionOf(set: TokenSet): Session {
 
 /** `signal`, also aborted after `ms`. */
 function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
-	return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+	const timeout = AbortSignal.timeout(ms);
+	if (typeof AbortSignal.any === 'function') return AbortSignal.any([signal, timeout]);
+	const either = new AbortController(); // Safari before 17.4 has no AbortSignal.any
+	for (const source of [signal, timeout]) {
+		if (source.aborted) either.abort(source.reason);
+		else source.addEventListener('abort', () => either.abort(source.reason), { once: true });
+	}
+	return either.signal;
 }
 
 /**

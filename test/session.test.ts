@@ -237,3 +237,21 @@ describe('a storage that fails now and then', () => {
 		expect((values.values().next().value as { accessToken: string }).accessToken).toBe(auth.session.accessToken);
 	});
 });
+
+describe('older browsers', () => {
+	it('without AbortSignal.any (Safari before 17.4), refreshes still work and still time out', async () => {
+		vi.stubGlobal('AbortSignal', Object.assign(Object.create(AbortSignal), { timeout: AbortSignal.timeout.bind(AbortSignal), any: undefined }));
+		try {
+			const { auth } = keeper({ timeout: 100 });
+			await auth.login(ALICE);
+			await auth.refresh();
+			expect(server.calls.refresh).toBe(1);
+			server.fail('refresh', 'hang', { times: 1 });
+			await expect(auth.refresh()).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+			expect(auth.session.status).toBe('authenticated');
+			await auth.logout();
+		} finally {
+			vi.unstubAllGlobals();
+		}
+	});
+});
