@@ -130,9 +130,18 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		await login(hung!);
 		await other!.waitForFunction(() => window.auth.session.status === 'authenticated');
 		// the hung tab takes the lock and then stops answering: its JS is busy forever, the lock stays held
-		await hung!.evaluate(() => {
-			navigator.locks.request(`tokenkeeper:${new URLSearchParams(location.search).get('name')}:refresh`, () => new Promise(() => undefined)).catch(() => undefined); // stolen later
-		});
+		await hung!.evaluate(
+			() =>
+				new Promise<void>((granted) => {
+					const name = `tokenkeeper:${new URLSearchParams(location.search).get('name')}:refresh`;
+					navigator.locks
+						.request(name, () => {
+							granted(); // held from here on, and never given back
+							return new Promise(() => undefined);
+						})
+						.catch(() => undefined); // stolen later
+				}),
+		);
 		const started = Date.now();
 		await other!.evaluate(() => window.auth.refresh());
 		const waited = Date.now() - started;
