@@ -29,6 +29,12 @@ function sessionOf(set: TokenSet): Session {
 	});
 }
 
+/**
+ * A page or a worker of one: where "other tabs" exist. Node, Deno and Bun have a BroadcastChannel too, but
+ * there it would join the keepers of every request a server renders: one user's tokens must never reach another's.
+ */
+const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+
 /** `signal`, also aborted after `ms`. */
 function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
 	const timeout = AbortSignal.timeout(ms);
@@ -92,7 +98,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const reportError = (error: TokenKeeperError, extra: { retryInMs?: number; trigger?: RefreshTrigger } = {}) => emit({ type: 'error', at: Date.now(), error, ...extra });
 
 	const store = createTokenStore(options.storage, name, lifetime.signal, (error) => reportError(error));
-	const tabs = createTabs(name, options.crossTab ?? true, timeout + 2000, onTabMessage, lifetime.signal);
+	const tabs = createTabs(name, options.crossTab ?? inBrowser(), timeout + 2000, onTabMessage, lifetime.signal);
 	const schedule = createSchedule(onWake, lifetime.signal);
 
 	// --- time ---------------------------------------------------------------------------------

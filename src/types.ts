@@ -249,7 +249,8 @@ export interface TokenKeeperOptions {
 	 */
 	refreshBefore?: number;
 	/**
-	 * Share tokens, refreshes and logout with the other tabs of this origin (BroadcastChannel and Web Locks). Default `true`.
+	 * Share tokens, refreshes and logout with the other tabs of this origin (BroadcastChannel and Web Locks).
+	 * Default `true` in pages and workers, `false` elsewhere (a server rendering for many users must not share their tokens).
 	 * @example crossTab: false
 	 */
 	crossTab?: boolean;
