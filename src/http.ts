@@ -38,8 +38,12 @@ const resendable = (body: unknown) =>
  * the current token leads to one refresh and one replay, body included. A request that already has an
  * `Authorization` header is the app's own business and is left alone. A request that gets no answer
  * rejects with `NETWORK_ERROR` (its `cause` is fetch's own `TypeError`).
+ *
+ * With `forKy`, a Request comes from the keeper's own ky instance, which makes one for every send and keeps
+ * a clone for its retries: it is signed as it is, without a copy (a copy costs more than the rest of this
+ * path together), and `init` (what ky passes for fetch alone, such as undici's `dispatcher`) goes along.
  */
-export function createAuthFetch(authorizer: Authorizer): typeof globalThis.fetch {
+export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof globalThis.fetch {
 	const fetch: typeof globalThis.fetch = (input, init) =>
 		authorizer.fetch(input, init).catch((error: unknown) => {
 			throw error instanceof TypeError ? new TokenKeeperError('NETWORK_ERROR', `No answer from ${urlOf(input)}: ${error.message}`, { cause: error }) : error;
@@ -78,16 +82,18 @@ export function createAuthFetch(authorizer: Authorizer): typeof globalThis.fetch
 				() => fetch(input, init),
 			);
 		}
-		const request = new Request(input, init);
-		if (request.headers.has('authorization')) return fetch(request);
+		const own = forKy && input instanceof Request;
+		const request = own ? input : new Request(input, init);
+		const extra = own ? init : undefined;
+		if (request.headers.has('authorization')) return fetch(request, extra);
 		const attempts = [request, request.body === null ? request : request.clone()]; // cloned before the first send
 		return withToken(
 			(authorization) => {
 				const attempt = attempts.shift() ?? request;
 				attempt.headers.set('authorization', authorization);
-				return fetch(attempt);
+				return fetch(attempt, extra);
 			},
-			() => fetch(request),
+			() => fetch(request, extra),
 		);
 	};
 }

@@ -404,7 +404,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		},
 		fetch: authFetch,
 		// ky over the drop-in fetch rather than through kyHooks: an afterResponse hook makes ky clone every response.
-		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch: authFetch }),
+		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch: createAuthFetch(authorizer, true) }),
 		kyHooks,
 		getAccessToken: tokenForRequest,
 		async refresh() {

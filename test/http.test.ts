@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
-import ky from 'ky';
+import ky, { type Options } from 'ky';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { ALICE, API, fakeTime, keeper, useMockApi } from './support.js';
+import { createTokenKeeper } from '../src/index.js';
+import { ALICE, API, fakeTime, JSON_ENDPOINTS, keeper, useMockApi } from './support.js';
 
 const { server, msw } = useMockApi();
 const me = `${API}/me`;
@@ -173,6 +174,35 @@ describe('ky', () => {
 		expect(seen).toHaveLength(2);
 		expect(seen[1]).toBe(`Bearer ${auth.session.accessToken}`);
 		await expect(ky.create({ hooks: auth.kyHooks }).get('https://evil.example.net/x', { retry: 0 })).rejects.toThrow();
+	});
+
+	it('auth.api signs ky\'s own Request in place, replays it once, and passes fetch-only options along', async () => {
+		const calls: Array<{ authorization: string | null; dispatcher: unknown; sameAsFirst: boolean }> = [];
+		let first: Request | undefined;
+		const auth = createTokenKeeper({
+			apiUrl: API,
+			endpoints: JSON_ENDPOINTS,
+			storage: 'memory',
+			crossTab: false,
+			fetch: (input, init) => {
+				if (input instanceof Request && input.url === me) {
+					first ??= input;
+					calls.push({ authorization: input.headers.get('authorization'), dispatcher: (init as { dispatcher?: unknown } | undefined)?.dispatcher, sameAsFirst: input === first });
+				}
+				return globalThis.fetch(input, input instanceof Request ? undefined : init); // the marker is no real dispatcher
+			},
+		});
+		await auth.login(ALICE);
+		const oldToken = auth.session.accessToken;
+		rejectOnce();
+		const dispatcher = { marker: 'undici dispatcher' };
+		expect(await auth.api.get('me', { dispatcher } as Options).json()).toMatchObject({ sub: 'alice' });
+		expect(calls).toEqual([
+			{ authorization: `Bearer ${oldToken}`, dispatcher, sameAsFirst: true },
+			{ authorization: `Bearer ${auth.session.accessToken}`, dispatcher, sameAsFirst: true }, // a GET has no body: the same Request goes again
+		]);
+		expect(auth.session.accessToken).not.toBe(oldToken);
+		auth.destroy();
 	});
 
 	it('a persisting 401 through ky is an HTTPError after one replay', async () => {
