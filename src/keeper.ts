@@ -8,7 +8,7 @@ import { createSchedule } from './schedule.js';
 import { createTokenStore } from './storage/token-store.js';
 import { createTabs, type TabMessage } from './tabs.js';
 import { decodeClaims, isTokenSet, scopesOf, toTokenSet, type TokenSet } from './tokens.js';
-import type { AuthEvent, Listener, LogoutReason, RedirectLogin, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
+import type { AuthEvent, Listener, LogoutReason, RedirectContext, RedirectLogin, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
 
 const DEFAULT_TIMEOUT = 10_000;
 /** The default refresh lead is a fifth of the token's lifetime, at most this. */
@@ -362,9 +362,20 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	}
 
 	function redirectFlow(): RedirectLogin {
-		if (!options.redirectLogin) throw new TokenKeeperError('LOGIN_FAILED', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ issuer or authorizationEndpoint, … }) into the options');
+		if (!options.redirectLogin) throw new TokenKeeperError('LOGIN_FAILED', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ … }) into the options');
 		return options.redirectLogin;
 	}
+	const redirectContext: RedirectContext = {
+		name,
+		fetch,
+		signal: lifetime.signal,
+		timed: () => withTimeout(lifetime.signal, timeout),
+		get ready() {
+			return ready;
+		},
+		startSession: (answer) => startSession(answer, { type: 'login', at: Date.now() }),
+		reportError,
+	};
 
 	const authorizer: Authorizer = { trusts, tokenForRequest, tokenAfterUnauthorized, isOwnToken: (token) => recentTokens.includes(token), fetch };
 	const kyHooks = createKyHooks(authorizer);
@@ -418,34 +429,15 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			listeners.add(listener);
 			return () => void listeners.delete(listener);
 		},
-		async logout({ returnTo, openUrl } = {}) {
+		async logout(logoutOptions = {}) {
 			await ready;
 			const result = endSession('user');
 			if (result) await revokeAndClear(result.ended, result.cleared);
-			const redirect = options.redirectLogin;
-			if (returnTo === undefined || !redirect) return;
-			const url = await redirect.endSessionUrl(returnTo, result?.ended.idToken, { name, fetch, signal: lifetime.signal }).catch((error: unknown) => {
-				reportError(error instanceof TokenKeeperError ? error : new TokenKeeperError('LOGIN_FAILED', `End-session discovery failed: ${String(error)}`, { cause: error }));
-				return undefined;
-			});
-			if (url !== undefined) await (openUrl ?? ((target: string) => globalThis.location.assign(target)))(url);
+			const { returnTo } = logoutOptions;
+			if (returnTo !== undefined) await options.redirectLogin?.endSession({ ...logoutOptions, returnTo }, result?.ended.idToken, redirectContext);
 		},
-		async loginWithRedirect(loginOptions = {}) {
-			await redirectFlow().start(loginOptions, { name, fetch, signal: lifetime.signal });
-		},
-		async handleRedirectCallback(url = globalThis.location?.href ?? '') {
-			const redirect = redirectFlow();
-			await ready;
-			const { answer, appState, clearAddressBar } = await redirect.finish(url, { name, fetch, signal: withTimeout(lifetime.signal, timeout) });
-			let started: Session;
-			try {
-				started = await startSession(answer, { type: 'login', at: Date.now() });
-			} catch (cause) {
-				throw new TokenKeeperError('LOGIN_FAILED', `The token endpoint answered something unusable: ${(cause as Error).message}`, { cause });
-			}
-			clearAddressBar();
-			return { session: started, appState };
-		},
+		loginWithRedirect: async (loginOptions = {}) => redirectFlow().loginWithRedirect(loginOptions, redirectContext),
+		handleRedirectCallback: async (url = globalThis.location?.href ?? '') => redirectFlow().handleRedirectCallback(url, redirectContext),
 		destroy() {
 			lifetime.abort();
 			sessionAbort.abort();

@@ -196,22 +196,28 @@ export interface LogoutOptions {
 	openUrl?: (url: string) => void | Promise<void>;
 }
 
-/** What a redirect flow needs from the keeper. */
+/** What a keeper lends its redirect login. */
 export interface RedirectContext {
 	readonly name: string;
 	readonly fetch: typeof globalThis.fetch;
+	/** Aborted when the keeper is destroyed. */
 	readonly signal: AbortSignal;
+	/** `signal`, also aborted after the keeper's `timeout`. */
+	timed(): AbortSignal;
+	/** Settles once the keeper has loaded its stored tokens. */
+	readonly ready: Promise<void>;
+	/** Starts a session with a token endpoint's answer, as `login()` does; throws `INVALID_TOKEN_RESPONSE` for an unusable one. */
+	startSession(answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }): Promise<Session>;
+	/** Reports a failure as an `error` event. */
+	reportError(error: TokenKeeperError): void;
 }
 
-/** The redirect login of an OAuth 2.0 server; `oauth2()` provides it. */
+/** The redirect login of an OAuth 2.0 server, behind `auth.loginWithRedirect`, `auth.handleRedirectCallback` and `auth.logout({ returnTo })`; `oauth2()` provides it. */
 export interface RedirectLogin {
-	start(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
-	/** Checks the answer and exchanges the code; `clearAddressBar` is called once the tokens are stored. */
-	finish(
-		url: string,
-		context: RedirectContext,
-	): Promise<{ answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }; appState: unknown; clearAddressBar(): void }>;
-	endSessionUrl(returnTo: string, idToken: string | undefined, context: RedirectContext): Promise<string | undefined>;
+	loginWithRedirect(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
+	handleRedirectCallback(url: string, context: RedirectContext): Promise<{ session: Session; appState: unknown }>;
+	/** After the local logout: ends the server's session when an end-session endpoint is known. */
+	endSession(options: LogoutOptions & { returnTo: string }, idToken: string | undefined, context: RedirectContext): Promise<void>;
 }
 
 /** Options of `createTokenKeeper`. Every one is optional. */

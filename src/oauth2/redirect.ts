@@ -1,6 +1,6 @@
-import { callTokenEndpoint, type TokenAnswer } from '../endpoints.js';
+import { callTokenEndpoint } from '../endpoints.js';
 import { TokenKeeperError } from '../errors.js';
-import type { LoginWithRedirectOptions, RedirectLogin } from '../types.js';
+import type { RedirectLogin } from '../types.js';
 import { randomString, s256 } from './pkce.js';
 
 /** What this tab keeps in sessionStorage between the redirect to the server and the callback. */
@@ -52,7 +52,7 @@ function readPending(name: string): PendingLogin | null {
  */
 export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 	return {
-		async start(options: LoginWithRedirectOptions, { name, fetch }) {
+		async loginWithRedirect(options, { name, fetch }) {
 			const endpoint = new URL(await config.authorizationEndpoint(fetch));
 			const verifier = randomString(32);
 			const pending: PendingLogin = {
@@ -77,7 +77,8 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			await (options.openUrl ?? navigate)(endpoint.href);
 		},
 
-		async finish(url, { name, fetch, signal }): Promise<{ answer: TokenAnswer; appState: unknown; clearAddressBar(): void }> {
+		async handleRedirectCallback(url, { name, fetch, timed, ready, startSession }) {
+			await ready;
 			const params = new URL(url).searchParams;
 			const pending = readPending(name);
 			if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
@@ -96,21 +97,31 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			}
 			const code = params.get('code');
 			if (!code) throw failed('The answer carries neither a code nor an error');
+			const signal = timed();
 			const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, fetch, signal);
-			const answer = await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal).catch((cause: unknown) => {
+			let session;
+			try {
+				session = await startSession(await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal));
+			} catch (cause) {
 				throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`The code exchange failed: ${(cause as Error).message}`, { cause });
-			});
-			return { answer, appState: pending.appState, clearAddressBar: () => forgetCallbackParameters(url) };
+			}
+			forgetCallbackParameters(url);
+			return { session, appState: pending.appState };
 		},
 
-		async endSessionUrl(returnTo, idToken, { fetch }) {
-			const endpoint = await config.endSessionEndpoint(fetch);
-			if (endpoint === undefined) return undefined;
+		async endSession({ returnTo, openUrl = navigate }, idToken, { fetch, reportError }) {
+			let endpoint: string | undefined;
+			try {
+				endpoint = await config.endSessionEndpoint(fetch);
+			} catch (cause) {
+				reportError(cause instanceof TokenKeeperError ? cause : failed(`End-session discovery failed: ${String(cause)}`, { cause }));
+			}
+			if (endpoint === undefined) return;
 			const url = new URL(endpoint);
 			url.searchParams.set('client_id', config.clientId);
 			url.searchParams.set('post_logout_redirect_uri', returnTo);
 			if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
-			return url.href;
+			await openUrl(url.href);
 		},
 	};
 }
