@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { measurePeers } from './peers.mjs';
 import { measureAddedCost, measureMemory, measureRequests, measureStorm } from './requests.mjs';
-import { measureSizes } from './sizes.mjs';
+import { measureModules, measureSizes } from './sizes.mjs';
 import { measureLogoutReach, measureTabEconomy } from './tabs.mjs';
 
 const quick = process.argv.includes('--quick'); // shorter runs, for a look while developing
@@ -19,6 +19,8 @@ const row = (figure, value, goal, met) => {
 const sizes = await measureSizes();
 row('core size (ESM, deps external, minified)', `${kb(sizes.core.bytes)}, ${kb(sizes.core.gzip)} gzip, ${kb(sizes.core.brotli)} brotli`, '<= 2,500 B gzip', sizes.core.gzip <= 2500);
 row('core size, createTokenKeeper only (no oauth2)', `${kb(sizes.coreWithoutOAuth.gzip)} gzip; oauth2() with the redirect flow adds ${kb(sizes.core.gzip - sizes.coreWithoutOAuth.gzip)} gzip`, '', undefined);
+const modules = await measureModules();
+row('core size by module (each minified and gzipped alone)', Object.entries(modules).map(([file, gzip]) => `${file} ${kb(gzip)}`).join(', '), '', undefined);
 row('script-tag size (IIFE, deps inside)', `${kb(sizes.script.bytes)}, ${kb(sizes.script.gzip)} gzip, ${kb(sizes.script.brotli)} brotli (ky + jwt-decode + idb-keyval alone: ${kb(sizes.dependencies.gzip)} gzip)`, '<= 9,000 B gzip', sizes.script.gzip <= 9000);
 
 const requests = await measureRequests({ n: quick ? 1000 : 5000 });
