@@ -38,7 +38,7 @@ async function compare(baseline, keeper, n, concurrent, rounds = 5) {
 	return { baselineMs: base, keeperMs: ours, ratio: ours / base };
 }
 
-export async function measureRequests({ n = 5000 } = {}) {
+export async function measureRequests({ n = 5000, rounds = 5 } = {}) {
 	// A pool of 64 connections, as a browser keeps a few per origin: 5,000 sockets at once would overflow
 	// the machine's listen queue, and the figures would measure dropped connections, not the SDK.
 	setGlobalDispatcher(new Agent({ connections: 64 }));
@@ -55,7 +55,7 @@ export async function measureRequests({ n = 5000 } = {}) {
 	};
 	const results = {};
 	for (const [name, [baseline, keeper]] of Object.entries(cases)) {
-		for (const concurrent of [false, true]) results[`${name} ${concurrent ? 'concurrent' : 'sequential'}`] = await compare(baseline, keeper, n, concurrent);
+		for (const concurrent of [false, true]) results[`${name} ${concurrent ? 'concurrent' : 'sequential'}`] = await compare(baseline, keeper, n, concurrent, rounds);
 	}
 	auth.destroy();
 	await resource.close();
