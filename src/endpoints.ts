@@ -12,20 +12,15 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
 
 /** Endpoint URLs become functions that POST JSON; functions are kept as they are. */
 export function endpointFunctions({ login, refresh, logout }: Endpoints = {}, apiUrl?: string): EndpointFunctions {
-	const post = (path: string, body: unknown, { fetch, signal }: EndpointContext) =>
-		fetch(resolveUrl(path, apiUrl), { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body), signal });
-	const functions: EndpointFunctions = {};
-	if (typeof login === 'string') functions.login = ({ credentials, ...context }) => post(login, credentials, context);
-	else if (login) functions.login = login;
-	if (typeof refresh === 'string') functions.refresh = ({ refreshToken, ...context }) => post(refresh, { refresh_token: refreshToken }, context);
-	else if (refresh) functions.refresh = refresh;
-	if (typeof logout === 'string') {
-		functions.logout = async ({ refreshToken, ...context }) => {
-			const response = await post(logout, { refresh_token: refreshToken }, context);
-			if (!response.ok) throw await errorFrom(response, 'REFRESH_FAILED', 'Revocation');
-		};
-	} else if (logout) functions.logout = logout;
-	return functions;
+	const posting = <Context extends EndpointContext, Result>(endpoint: string | ((context: Context) => Promise<Result>) | undefined, body: (context: Context) => unknown) =>
+		typeof endpoint === 'string'
+			? (context: Context) => context.fetch(resolveUrl(endpoint, apiUrl), { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body(context)), signal: context.signal })
+			: endpoint;
+	return {
+		login: posting(login, ({ credentials }) => credentials),
+		refresh: posting(refresh, ({ refreshToken }) => ({ refresh_token: refreshToken })),
+		logout: posting(logout, ({ refreshToken }) => ({ refresh_token: refreshToken })),
+	};
 }
 
 /** `Retry-After` (seconds or an HTTP date) in milliseconds. */
@@ -38,6 +33,12 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 const isResponse = (value: unknown): value is Response =>
 	typeof value === 'object' && value !== null && typeof (value as Response).json === 'function' && typeof (value as Response).status === 'number' && typeof (value as Response).headers === 'object';
+
+/** Calls the revocation endpoint: an answer that is not ok (a `Response`) fails like no answer. */
+export async function callRevocation(call: () => Promise<unknown>): Promise<void> {
+	const result = await call();
+	if (isResponse(result) && !result.ok) throw await errorFrom(result, 'REFRESH_FAILED', 'Revocation');
+}
 
 async function errorFrom(response: Response, code: ErrorCode, what: string): Promise<TokenKeeperError> {
 	const body: unknown = await response.json().catch(() => undefined);

@@ -1,5 +1,5 @@
 import ky from 'ky';
-import { asTokenKeeperError, callTokenEndpoint, endpointFunctions, type TokenAnswer } from './endpoints.js';
+import { asTokenKeeperError, callRevocation, callTokenEndpoint, endpointFunctions, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { backoffDelay, classifyRefreshFailure, wasRevoked } from './failures.js';
 import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
@@ -354,10 +354,11 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	async function revokeAndClear(ended: TokenSet, cleared: Promise<void>) {
 		const revoke = calls.logout;
-		const revoked = revoke?.({ refreshToken: ended.refreshToken, accessToken: ended.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch }).then(
-			() => undefined,
-			async (error: unknown) => reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
-		);
+		const revoked =
+			revoke &&
+			callRevocation(() => revoke({ refreshToken: ended.refreshToken, accessToken: ended.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch })).catch(async (error: unknown) =>
+				reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
+			);
 		await Promise.all([cleared, revoked]);
 	}
 

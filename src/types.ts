@@ -130,11 +130,11 @@ export type Credentials = Record<string, unknown>;
 /** Endpoint functions, for servers that do not take the default JSON bodies. */
 export interface EndpointFunctions {
 	/** @example login: ({ credentials, signal }) => fetch('/login', { method: 'POST', body: JSON.stringify(credentials), signal }) */
-	login?: (context: EndpointContext & { readonly credentials: Credentials }) => Promise<TokenResult>;
+	login?: ((context: EndpointContext & { readonly credentials: Credentials }) => Promise<TokenResult>) | undefined;
 	/** @example refresh: ({ refreshToken, signal }) => myClient.refresh(refreshToken, { signal }) */
-	refresh?: (context: EndpointContext & { readonly refreshToken: string }) => Promise<TokenResult>;
-	/** Revocation at logout (best effort). @example logout: ({ refreshToken }) => myClient.revoke(refreshToken) */
-	logout?: (context: EndpointContext & { readonly refreshToken: string | undefined; readonly accessToken: string }) => Promise<unknown>;
+	refresh?: ((context: EndpointContext & { readonly refreshToken: string }) => Promise<TokenResult>) | undefined;
+	/** Revocation at logout (best effort); a `Response` that is not ok counts as a failure. @example logout: ({ refreshToken }) => myClient.revoke(refreshToken) */
+	logout?: ((context: EndpointContext & { readonly refreshToken: string | undefined; readonly accessToken: string }) => Promise<unknown>) | undefined;
 }
 
 /**

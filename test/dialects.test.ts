@@ -121,6 +121,23 @@ describe('OAuth 2.0 preset', () => {
 		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'NETWORK_ERROR' } });
 	});
 
+	it('a revocation endpoint that answers an error is reported with its status, and the logout still happens', async () => {
+		server.fail('revoke', { status: 503 });
+		const { auth, events } = keeper(oauth2(base));
+		await auth.login(ALICE);
+		await auth.logout();
+		expect(auth.session.status).toBe('unauthenticated');
+		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'REFRESH_FAILED', status: 503 } });
+	});
+
+	it('a custom logout function that resolves to an error Response counts as a failed revocation', async () => {
+		const { auth, events } = keeper({ endpoints: { ...JSON_ENDPOINTS, logout: async () => new Response('{"error":"unavailable"}', { status: 502 }) } });
+		await auth.login(ALICE);
+		await auth.logout();
+		expect(auth.session.status).toBe('unauthenticated');
+		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'REFRESH_FAILED', status: 502, oauthError: 'unavailable' } });
+	});
+
 	it('without a refresh token, logout revokes the access token', async () => {
 		const { auth } = keeper(oauth2(base));
 		const { access_token } = await server.issueTokens();

@@ -113,8 +113,7 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		endpoints.logout = async ({ refreshToken, accessToken, ...context }) => {
 			const url = await endpoint(options.revocationEndpoint, 'revocation_endpoint', context.fetch, 'REFRESH_FAILED');
 			if (url === undefined) return; // the server offers no revocation
-			const response = await post(url, refreshToken === undefined ? { token: accessToken, token_type_hint: 'access_token' } : { token: refreshToken, token_type_hint: 'refresh_token' }, context);
-			if (!response.ok) throw Object.assign(new Error(`Revocation failed: HTTP ${response.status}`), { response });
+			return post(url, refreshToken === undefined ? { token: accessToken, token_type_hint: 'access_token' } : { token: refreshToken, token_type_hint: 'refresh_token' }, context);
 		};
 	}
 
