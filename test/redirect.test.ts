@@ -147,6 +147,33 @@ describe('loginWithRedirect and handleRedirectCallback', () => {
 		await vi.waitFor(() => expect(second.auth.session.accessToken).toBe(first.auth.session.accessToken));
 	});
 
+	it('on a page without crypto.subtle (plain http), loginWithRedirect says why and does not navigate', async () => {
+		const { auth } = keeper(oauth2(settings));
+		const { getRandomValues } = crypto;
+		vi.stubGlobal('crypto', { getRandomValues: getRandomValues.bind(crypto) });
+		const openUrl = vi.fn();
+		try {
+			await expect(auth.loginWithRedirect({ openUrl })).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/crypto\.subtle.*secure/) });
+		} finally {
+			vi.unstubAllGlobals();
+		}
+		expect(openUrl).not.toHaveBeenCalled();
+		expect(sessionStorage.length).toBe(0);
+	});
+
+	it('where sessionStorage refuses writes (a sandboxed frame), loginWithRedirect says why and does not navigate', async () => {
+		const { auth } = keeper(oauth2(settings));
+		const refusing = { getItem: () => null, removeItem: () => undefined, setItem: () => { throw new DOMException('The operation is insecure.', 'SecurityError'); } };
+		vi.stubGlobal('sessionStorage', refusing);
+		const openUrl = vi.fn();
+		try {
+			await expect(auth.loginWithRedirect({ openUrl })).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/sessionStorage.*insecure/), cause: { name: 'SecurityError' } });
+		} finally {
+			vi.unstubAllGlobals();
+		}
+		expect(openUrl).not.toHaveBeenCalled();
+	});
+
 	it('without oauth2(), the redirect methods say what is missing', async () => {
 		const { auth } = keeper();
 		await expect(auth.loginWithRedirect()).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/oauth2/) });

@@ -54,14 +54,20 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 	return {
 		async loginWithRedirect(options, { name, fetch }) {
 			const endpoint = new URL(await config.authorizationEndpoint(fetch));
+			if (!globalThis.crypto?.subtle) throw failed('PKCE needs crypto.subtle, which browsers give to secure pages only (https, or http://localhost)');
 			const verifier = randomString(32);
+			const challenge = await s256(verifier);
 			const pending: PendingLogin = {
 				state: randomString(32),
 				verifier,
 				redirectUri: config.redirectUri ?? `${location.origin}${location.pathname}`,
 				...(options.appState === undefined ? {} : { appState: options.appState }),
 			};
-			globalThis.sessionStorage.setItem(pendingKey(name), JSON.stringify(pending));
+			try {
+				globalThis.sessionStorage.setItem(pendingKey(name), JSON.stringify(pending));
+			} catch (cause) {
+				throw failed(`The login's state cannot be kept in sessionStorage: ${String(cause)}`, { cause }); // a sandboxed frame, storage turned off
+			}
 			const query = endpoint.searchParams;
 			query.set('response_type', 'code');
 			query.set('client_id', config.clientId);
@@ -69,7 +75,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			const scope = options.scope ?? config.scope;
 			if (scope !== undefined) query.set('scope', scope);
 			query.set('state', pending.state);
-			query.set('code_challenge', await s256(verifier));
+			query.set('code_challenge', challenge);
 			query.set('code_challenge_method', 'S256');
 			if (options.prompt !== undefined) query.set('prompt', options.prompt);
 			for (const resource of config.resource) query.append('resource', resource);
