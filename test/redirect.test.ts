@@ -110,6 +110,7 @@ describe('loginWithRedirect and handleRedirectCallback', () => {
 	it('with no login pending (another tab, or none), LOGIN_FAILED', async () => {
 		const { auth } = keeper(oauth2(settings));
 		await expect(auth.handleRedirectCallback(`${CALLBACK}?code=abc&state=def`)).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/pending/) });
+		await expect(auth.handleRedirectCallback('not a url')).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/callback URL/) });
 	});
 
 	it('the same callback handled twice: the second rejects and changes nothing', async () => {

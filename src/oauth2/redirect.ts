@@ -85,7 +85,12 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 
 		async handleRedirectCallback(url, { name, fetch, timed, ready, startSession }) {
 			await ready;
-			const params = new URL(url).searchParams;
+			let params: URLSearchParams;
+			try {
+				params = new URL(url).searchParams;
+			} catch (cause) {
+				throw failed(`Not a callback URL: "${url}"`, { cause });
+			}
 			const pending = readPending(name);
 			if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
 			if (params.get('state') !== pending.state) {
