@@ -10,7 +10,12 @@ export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 't
 	const page = globalThis.location?.origin;
 	if (page && page !== 'null') origins.add(page);
 	for (const url of [options.apiUrl, ...(options.trustedOrigins ?? [])]) {
-		if (url !== undefined) origins.add(new URL(url, base).origin);
+		if (url === undefined) continue;
+		try {
+			origins.add(new URL(url, base).origin);
+		} catch (cause) {
+			throw new TypeError(`tokenkeeper: apiUrl and trustedOrigins take URLs, and "${url}" is not one`, { cause });
+		}
 	}
 	return (url) => {
 		try {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createTokenKeeper } from '../src/index.js';
 import { ALICE, keeper, useMockApi } from './support.js';
 
 // Plain Node, as a server rendering pages: BroadcastChannel exists here too, but must not be used by default.
@@ -19,5 +20,11 @@ describe('on a server', () => {
 		const b = keeper({ name: 'ssr-shared', crossTab: true });
 		await a.auth.login(ALICE);
 		await expect.poll(() => b.auth.session.status).toBe('authenticated');
+	});
+
+	it('an apiUrl or trusted origin that is not a URL is a configuration error at once, naming it', () => {
+		// In a page a relative apiUrl resolves against the page; here there is no page to resolve against.
+		expect(() => createTokenKeeper({ apiUrl: '/api' })).toThrow(/"\/api" is not one/);
+		expect(() => createTokenKeeper({ trustedOrigins: ['files.example.com'] })).toThrow(TypeError);
 	});
 });
