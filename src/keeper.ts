@@ -35,6 +35,12 @@ function sessionOf(set: TokenSet): Session {
  */
 const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 
+/** A duration option, checked: NaN or a negative lead would send expired tokens, or spin the timer. */
+function milliseconds(value: number | undefined, option: string, min: number): number | undefined {
+	if (value !== undefined && !(typeof value === 'number' && value >= min)) throw new TypeError(`tokenkeeper: ${option} takes milliseconds (a number >= ${min}), not ${String(value)}`);
+	return value;
+}
+
 /** `signal`, also aborted after `ms`. */
 function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
 	const timeout = AbortSignal.timeout(ms);
@@ -60,7 +66,8 @@ function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
  */
 export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper {
 	const name = options.name ?? 'default';
-	const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+	const timeout = milliseconds(options.timeout, 'timeout', 1) ?? DEFAULT_TIMEOUT;
+	const refreshBefore = milliseconds(options.refreshBefore, 'refreshBefore', 0);
 	const lifetime = new AbortController();
 	const fetch: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
 	const calls = endpointFunctions(options.endpoints, options.apiUrl);
@@ -106,7 +113,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	/** How long before expiry to refresh: `refreshBefore`, else a fifth of the lifetime up to 60 s; never more than half the lifetime. */
 	const lead = (set: TokenSet, expiresAt: number) => {
 		const lifetimeMs = expiresAt - set.receivedAt;
-		return options.refreshBefore === undefined ? Math.min(MAX_LEAD, lifetimeMs / 5) : Math.min(options.refreshBefore, lifetimeMs / 2);
+		return refreshBefore === undefined ? Math.min(MAX_LEAD, lifetimeMs / 5) : Math.min(refreshBefore, lifetimeMs / 2);
 	};
 	/** When a proactive refresh is due (local ms), or `undefined` for a token of unknown expiry. */
 	const refreshAt = (set: TokenSet) => (set.expiresAt === undefined ? undefined : set.expiresAt - lead(set, set.expiresAt));

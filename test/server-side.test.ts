@@ -27,4 +27,12 @@ describe('on a server', () => {
 		expect(() => createTokenKeeper({ apiUrl: '/api' })).toThrow(/"\/api" is not one/);
 		expect(() => createTokenKeeper({ trustedOrigins: ['files.example.com'] })).toThrow(TypeError);
 	});
+
+	it('a timeout or refreshBefore that is not a duration is a configuration error at once', () => {
+		for (const refreshBefore of [Number.NaN, -5000]) expect(() => createTokenKeeper({ refreshBefore })).toThrow(/refreshBefore takes milliseconds/);
+		for (const timeout of [0, Number.NaN, -1]) expect(() => createTokenKeeper({ timeout })).toThrow(/timeout takes milliseconds/);
+		expect(() => createTokenKeeper({ refreshBefore: '30s' as unknown as number })).toThrow(TypeError);
+		createTokenKeeper({ refreshBefore: 0, timeout: 1 }).destroy();
+		createTokenKeeper({ refreshBefore: Number.POSITIVE_INFINITY }).destroy(); // then: half of every lifetime
+	});
 });
