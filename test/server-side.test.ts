@@ -35,4 +35,9 @@ describe('on a server', () => {
 		createTokenKeeper({ refreshBefore: 0, timeout: 1 }).destroy();
 		createTokenKeeper({ refreshBefore: Number.POSITIVE_INFINITY }).destroy(); // then: half of every lifetime
 	});
+
+	it('a storage choice that is not one throws at once instead of falling back quietly', () => {
+		expect(() => createTokenKeeper({ storage: 'indexedDB' as 'indexeddb' })).toThrow(/storage takes .* not "indexedDB"/);
+		expect(() => createTokenKeeper({ storage: null as unknown as 'memory' })).toThrow(TypeError);
+	});
 });

@@ -28,9 +28,12 @@ interface Choice {
 }
 
 function chooseAdapter(choice: TokenKeeperOptions['storage'], lifetime: AbortSignal): Choice {
-	if (typeof choice === 'object') return { adapter: choice, shared: true, replaceable: false };
+	if (typeof choice === 'object' && choice !== null) return { adapter: choice, shared: true, replaceable: false };
 	if (choice === 'localStorage' || choice === 'sessionStorage') {
 		return { adapter: webStorageAdapter(choice), shared: choice === 'localStorage', replaceable: true };
+	}
+	if (choice !== undefined && choice !== 'memory' && choice !== 'indexeddb') {
+		throw new TypeError(`tokenkeeper: storage takes 'indexeddb', 'localStorage', 'sessionStorage', 'memory' or an adapter, not ${JSON.stringify(choice)}`);
 	}
 	if (choice === 'memory' || typeof indexedDB === 'undefined') return { adapter: memoryAdapter(), shared: false, replaceable: false };
 	return { adapter: indexedDbAdapter(lifetime), shared: true, replaceable: true };
