@@ -258,7 +258,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 					'Refresh',
 					signal,
 				);
-				if (epoch !== startEpoch) throw sessionEnded();
+				if (epoch !== startEpoch) {
+					revokeDropped(answer);
+					throw sessionEnded();
+				}
 				const next = toTokenSet(answer.body, answer.receipt, current);
 				let stored = true;
 				try {
@@ -359,14 +362,23 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		);
 	}
 
-	async function revokeAndClear(ended: TokenSet, cleared: Promise<void>) {
-		const revoke = calls.logout;
-		const revoked =
-			revoke &&
-			callRevocation(() => revoke({ refreshToken: ended.refreshToken, accessToken: ended.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch })).catch(async (error: unknown) =>
-				reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
-			);
-		await Promise.all([cleared, revoked]);
+	/** Revokes a set's refresh token (else its access token) when a revocation endpoint is configured; a failure is reported. */
+	async function revoke(set: TokenSet) {
+		const call = calls.logout;
+		if (!call) return;
+		await callRevocation(() => call({ refreshToken: set.refreshToken, accessToken: set.accessToken, signal: withTimeout(lifetime.signal, timeout), fetch })).catch(async (error: unknown) =>
+			reportError((await asTokenKeeperError(error, 'REFRESH_FAILED', 'Revocation')) as TokenKeeperError),
+		);
+	}
+
+	/** A refresh answer that came after its session ended is dropped; a new refresh token in it is revoked, so that none is left alive. */
+	function revokeDropped(answer: TokenAnswer) {
+		try {
+			const dropped = toTokenSet(answer.body, answer.receipt);
+			if (dropped.refreshToken !== undefined) void revoke(dropped);
+		} catch {
+			// not a token response: nothing to revoke
+		}
 	}
 
 	function redirectFlow(): RedirectLogin {
@@ -440,7 +452,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		async logout(logoutOptions = {}) {
 			await ready;
 			const result = endSession('user');
-			if (result) await revokeAndClear(result.ended, result.cleared);
+			if (result) await Promise.all([result.cleared, revoke(result.ended)]);
 			const { returnTo } = logoutOptions;
 			if (returnTo !== undefined) await options.redirectLogin?.endSession({ ...logoutOptions, returnTo }, result?.ended.idToken, redirectContext);
 		},

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { ALICE, API, eventTypes, fakeTime, keeper, useMockApi } from './support.js';
+import { ALICE, API, eventTypes, fakeTime, JSON_ENDPOINTS, keeper, useMockApi } from './support.js';
 
 const { server, msw } = useMockApi({ accessTokenTtl: 300 });
 const me = `${API}/me`;
@@ -210,6 +210,42 @@ describe('failures', () => {
 		expect(auth.session.status).toBe('unauthenticated');
 		expect(await auth.getAccessToken()).toBeNull();
 		expect(eventTypes(events)).not.toContain('refresh:manual');
+	});
+
+	it('a refresh answer that arrives after logout anyway (an endpoint function deaf to the abort) has its new refresh token revoked', async () => {
+		fakeTime();
+		const presented: string[] = [];
+		const revoked: Array<string | undefined> = [];
+		const { auth, events } = keeper({
+			endpoints: {
+				...JSON_ENDPOINTS,
+				logout: async ({ refreshToken }) => {
+					revoked.push(refreshToken);
+					return fetch(`${API}/auth/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: refreshToken }) });
+				},
+				refresh: async ({ refreshToken }) => {
+					const response = await fetch(`${API}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: refreshToken }) });
+					const body = (await response.clone().json()) as { refresh_token: string };
+					presented.push(body.refresh_token);
+					await new Promise((resolve) => setTimeout(resolve, 2_000)); // the answer is slow to come back, and no signal stops it
+					return response;
+				},
+			},
+		});
+		await auth.login(ALICE);
+		const refreshing = auth.refresh();
+		refreshing.catch(() => undefined); // asserted below
+		await vi.advanceTimersByTimeAsync(500);
+		await auth.logout();
+		expect(revoked).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(5_000);
+		await expect(refreshing).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
+		expect(auth.session.status).toBe('unauthenticated');
+		expect(presented).toEqual([expect.any(String)]);
+		expect(revoked).toHaveLength(2); // the logout's, then the dropped answer's new refresh token
+		expect(revoked[1]).toBe(presented[0]);
+		expect(revoked[0]).not.toBe(presented[0]);
+		expect(eventTypes(events).filter((type) => type === 'error')).toEqual([]);
 	});
 
 	it('a token without a refresh token is used until it expires, then the session ends', async () => {
