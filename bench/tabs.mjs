@@ -63,6 +63,7 @@ export async function measureLogoutReach({ tabs = 8, rounds = 50 } = {}) {
 	for (let index = 0; index < tabs; index++) pages.push(await harness.open(profile, 'reach'));
 	const [first, ...others] = pages;
 	const delays = [];
+	const baseline = [];
 	for (let round = 0; round < rounds; round++) {
 		await first.evaluate(() => window.auth.login({ username: 'alice', password: 'wonderland' }));
 		await Promise.all(others.map((page) => page.waitForFunction(() => window.auth.session.status === 'authenticated')));
@@ -82,9 +83,33 @@ export async function measureLogoutReach({ tabs = 8, rounds = 50 } = {}) {
 		});
 		const reached = await Promise.all(others.map((page) => page.evaluate(() => window.signedOutAt)));
 		delays.push(Math.max(...reached) - started);
+
+		// The baseline, in the same tabs and the same round: one bare BroadcastChannel message to the others.
+		await Promise.all(
+			others.map((page) =>
+				page.evaluate(() => {
+					const channel = new BroadcastChannel('bench-baseline');
+					window.heardAt = new Promise((resolve) => {
+						channel.onmessage = () => (channel.close(), resolve(performance.timeOrigin + performance.now()));
+					});
+				}),
+			),
+		);
+		const posted = await first.evaluate(() => {
+			const channel = new BroadcastChannel('bench-baseline');
+			const at = performance.timeOrigin + performance.now();
+			channel.postMessage('logout');
+			channel.close();
+			return at;
+		});
+		const heard = await Promise.all(others.map((page) => page.evaluate(() => window.heardAt)));
+		baseline.push(Math.max(...heard) - posted);
 	}
 	await harness.close();
-	const sorted = delays.sort((a, b) => a - b);
-	const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-	return { tabs, rounds, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) };
+	const quantiles = (values) => {
+		const sorted = [...values].sort((a, b) => a - b);
+		const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+		return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) };
+	};
+	return { tabs, rounds, ...quantiles(delays), channel: quantiles(baseline) };
 }
