@@ -434,7 +434,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			return startSession({ body: response, receipt: { sentAt: -Infinity, receivedAt: now } }, { type: 'login', at: now });
 		},
 		fetch: authFetch,
-		// ky over the drop-in fetch rather than through kyHooks: an afterResponse hook makes ky clone every response.
+		// ky over the drop-in fetch (in its ky mode) rather than through kyHooks: an afterResponse hook makes ky clone every response.
 		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch: createAuthFetch(authorizer, true) }),
 		kyHooks,
 		getAccessToken: tokenForRequest,
