@@ -4,6 +4,8 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
 import { minify } from 'terser';
 
+/** Minified as an app's bundler would: the same settings for every figure. */
+const minified = async (code) => (await minify(code, { module: true, ecma: 2020, compress: { passes: 2 }, format: { comments: false } })).code;
 const sizesOf = (code) => ({ bytes: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, brotli: brotliCompressSync(code).length });
 
 /** Bundles `source` (an ES module text) the way an app's bundler would, minified. */
@@ -18,21 +20,20 @@ export async function bundle(source, { external = [], resolveFrom = process.cwd(
 		],
 	});
 	const { output } = await build.generate({ format: 'es' });
-	const { code } = await minify(output[0].code, { module: true, ecma: 2020, compress: { passes: 2 }, format: { comments: false } });
-	return sizesOf(code);
+	return sizesOf(await minified(output[0].code));
 }
 
 const DEPENDENCIES = ['ky', 'jwt-decode', 'idb-keyval'];
+const isDependency = (id) => DEPENDENCIES.some((dependency) => id === dependency || id.startsWith(`${dependency}/`));
+const root = new URL('..', import.meta.url).pathname;
 
 export async function measureSizes() {
-	const root = new URL('..', import.meta.url).pathname;
-	const external = (id) => DEPENDENCIES.some((dependency) => id === dependency || id.startsWith(`${dependency}/`));
 	const dist = `${root}dist/index.js`;
 	return {
 		/** Everything the main entry exports, dependencies external. */
-		core: await bundle(`export * from ${JSON.stringify(dist)};`, { external }),
+		core: await bundle(`export * from ${JSON.stringify(dist)};`, { external: isDependency }),
 		/** An app that only calls createTokenKeeper: what tree-shaking leaves. */
-		coreWithoutOAuth: await bundle(`export { createTokenKeeper } from ${JSON.stringify(dist)};`, { external }),
+		coreWithoutOAuth: await bundle(`export { createTokenKeeper } from ${JSON.stringify(dist)};`, { external: isDependency }),
 		/** The script bundle, as shipped. */
 		script: sizesOf(await import('node:fs').then((fs) => fs.readFileSync(`${root}dist/tokenkeeper.iife.min.js`, 'utf8'))),
 		/** ky, jwt-decode and idb-keyval alone: the floor of the script bundle. */
@@ -46,11 +47,10 @@ export async function measureSizes() {
  */
 export async function measureModules() {
 	const { default: typescript } = await import('@rollup/plugin-typescript');
-	const root = new URL('..', import.meta.url).pathname;
 	const out = `${(await import('node:os')).tmpdir()}/tokenkeeper-modules`; // generated in memory, never written
 	const build = await rollup({
 		input: `${root}src/index.ts`,
-		external: (id) => DEPENDENCIES.some((dependency) => id === dependency || id.startsWith(`${dependency}/`)),
+		external: isDependency,
 		onwarn: () => undefined,
 		plugins: [typescript({ tsconfig: `${root}tsconfig.build.json`, declaration: false, declarationMap: false, outDir: out, sourceMap: false })],
 	});
@@ -58,8 +58,7 @@ export async function measureModules() {
 	const modules = {};
 	for (const chunk of output) {
 		if (chunk.type !== 'chunk' || chunk.fileName === 'index.js') continue;
-		const { code } = await minify(chunk.code, { module: true, ecma: 2020, compress: { passes: 2 }, format: { comments: false } });
-		modules[chunk.fileName.replace(/\.js$/, '.ts')] = sizesOf(code).gzip;
+		modules[chunk.fileName.replace(/\.js$/, '.ts')] = sizesOf(await minified(chunk.code)).gzip;
 	}
 	return Object.fromEntries(Object.entries(modules).sort(([, a], [, b]) => b - a));
 }

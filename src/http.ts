@@ -84,16 +84,16 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 		}
 		const own = forKy && input instanceof Request;
 		const request = own ? input : new Request(input, init);
-		const extra = own ? init : undefined;
-		if (request.headers.has('authorization')) return fetch(request, extra);
+		const fetchOnly = own ? init : undefined; // ky's options for fetch alone
+		if (request.headers.has('authorization')) return fetch(request, fetchOnly);
 		const attempts = [request, request.body === null ? request : request.clone()]; // cloned before the first send
 		return withToken(
 			(authorization) => {
 				const attempt = attempts.shift() ?? request;
 				attempt.headers.set('authorization', authorization);
-				return fetch(attempt, extra);
+				return fetch(attempt, fetchOnly);
 			},
-			() => fetch(request, extra),
+			() => fetch(request, fetchOnly),
 		);
 	};
 }

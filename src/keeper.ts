@@ -385,17 +385,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (!options.redirectLogin) throw new TokenKeeperError('LOGIN_FAILED', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ … }) into the options');
 		return options.redirectLogin;
 	}
-	const redirectContext: RedirectContext = {
-		name,
-		fetch,
-		signal: lifetime.signal,
-		timed: () => withTimeout(lifetime.signal, timeout),
-		get ready() {
-			return ready;
-		},
-		startSession: (answer) => startSession(answer, { type: 'login', at: Date.now() }),
-		reportError,
-	};
 
 	const authorizer: Authorizer = { trusts, tokenForRequest, tokenAfterUnauthorized, isOwnToken: (token) => recentTokens.includes(token), fetch };
 	const kyHooks = createKyHooks(authorizer);
@@ -415,6 +404,14 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		session = signedOut('unauthenticated');
 		emit(failure ? { type: 'error', at: Date.now(), error: failure } : { type: 'sync', at: Date.now(), source: 'storage' });
 	})();
+	const redirectContext: RedirectContext = {
+		name,
+		fetch,
+		timed: () => withTimeout(lifetime.signal, timeout),
+		ready,
+		startSession: (answer) => startSession(answer, { type: 'login', at: Date.now() }),
+		reportError,
+	};
 
 	return {
 		ready,
@@ -453,8 +450,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			await ready;
 			const result = endSession('user');
 			if (result) await Promise.all([result.cleared, revoke(result.ended)]);
-			const { returnTo } = logoutOptions;
-			if (returnTo !== undefined) await options.redirectLogin?.endSession({ ...logoutOptions, returnTo }, result?.ended.idToken, redirectContext);
+			await options.redirectLogin?.endSession(logoutOptions, result?.ended.idToken, redirectContext);
 		},
 		loginWithRedirect: async (loginOptions = {}) => redirectFlow().loginWithRedirect(loginOptions, redirectContext),
 		handleRedirectCallback: async (url = globalThis.location?.href ?? '') => redirectFlow().handleRedirectCallback(url, redirectContext),

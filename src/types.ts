@@ -200,9 +200,7 @@ export interface LogoutOptions {
 export interface RedirectContext {
 	readonly name: string;
 	readonly fetch: typeof globalThis.fetch;
-	/** Aborted when the keeper is destroyed. */
-	readonly signal: AbortSignal;
-	/** `signal`, also aborted after the keeper's `timeout`. */
+	/** A signal aborted after the keeper's `timeout`, or when the keeper is destroyed. */
 	timed(): AbortSignal;
 	/** Settles once the keeper has loaded its stored tokens. */
 	readonly ready: Promise<void>;
@@ -216,8 +214,8 @@ export interface RedirectContext {
 export interface RedirectLogin {
 	loginWithRedirect(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
 	handleRedirectCallback(url: string, context: RedirectContext): Promise<{ session: Session; appState: unknown }>;
-	/** After the local logout: ends the server's session when an end-session endpoint is known. */
-	endSession(options: LogoutOptions & { returnTo: string }, idToken: string | undefined, context: RedirectContext): Promise<void>;
+	/** After the local logout: with `returnTo`, ends the server's session when an end-session endpoint is known. */
+	endSession(options: LogoutOptions, idToken: string | undefined, context: RedirectContext): Promise<void>;
 }
 
 /** Options of `createTokenKeeper`. Every one is optional. */

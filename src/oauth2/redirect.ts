@@ -121,6 +121,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 		},
 
 		async endSession({ returnTo, openUrl = navigate }, idToken, { fetch, reportError }) {
+			if (returnTo === undefined) return;
 			let endpoint: string | undefined;
 			try {
 				endpoint = await config.endSessionEndpoint(fetch);
