@@ -13,7 +13,9 @@ const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fun
 
 /** Installs the newest version of `name` whose dependencies the registry has (a mirror may lag behind). */
 function install(name, folder) {
-	const versions = JSON.parse(npm(['view', name, 'versions', '--json'], folder)).filter((version) => !version.includes('-')).reverse();
+	const versions = JSON.parse(npm(['view', name, 'versions', '--json'], folder))
+		.filter((version) => !version.includes('-'))
+		.reverse();
 	for (const version of versions.slice(0, 8)) {
 		try {
 			npm(['install', `${name}@${version}`], folder);

@@ -18,15 +18,37 @@ const row = (figure, value, goal, met) => {
 
 const sizes = await measureSizes();
 row('core size (ESM, deps external, minified)', `${kb(sizes.core.bytes)}, ${kb(sizes.core.gzip)} gzip, ${kb(sizes.core.brotli)} brotli`, '<= 2,500 B gzip', sizes.core.gzip <= 2500);
-row('core size, createTokenKeeper only (no oauth2)', `${kb(sizes.coreWithoutOAuth.gzip)} gzip; oauth2() with the redirect flow adds ${kb(sizes.core.gzip - sizes.coreWithoutOAuth.gzip)} gzip`, '', undefined);
+row(
+	'core size, createTokenKeeper only (no oauth2)',
+	`${kb(sizes.coreWithoutOAuth.gzip)} gzip; oauth2() with the redirect flow adds ${kb(sizes.core.gzip - sizes.coreWithoutOAuth.gzip)} gzip`,
+	'',
+	undefined,
+);
 const modules = await measureModules();
-row('core size by module (each minified and gzipped alone)', Object.entries(modules).map(([file, gzip]) => `${file} ${kb(gzip)}`).join(', '), '', undefined);
-row('script-tag size (IIFE, deps inside)', `${kb(sizes.script.bytes)}, ${kb(sizes.script.gzip)} gzip, ${kb(sizes.script.brotli)} brotli (ky + jwt-decode + idb-keyval alone: ${kb(sizes.dependencies.gzip)} gzip)`, '<= 9,000 B gzip', sizes.script.gzip <= 9000);
+row(
+	'core size by module (each minified and gzipped alone)',
+	Object.entries(modules)
+		.map(([file, gzip]) => `${file} ${kb(gzip)}`)
+		.join(', '),
+	'',
+	undefined,
+);
+row(
+	'script-tag size (IIFE, deps inside)',
+	`${kb(sizes.script.bytes)}, ${kb(sizes.script.gzip)} gzip, ${kb(sizes.script.brotli)} brotli (ky + jwt-decode + idb-keyval alone: ${kb(sizes.dependencies.gzip)} gzip)`,
+	'<= 9,000 B gzip',
+	sizes.script.gzip <= 9000,
+);
 
 const requests = await measureRequests({ n: quick ? 1000 : 5000 });
 for (const [name, result] of Object.entries(requests)) {
 	const baseline = name.startsWith('fetch') ? 'plain fetch with a hand-set header' : 'plain ky';
-	row(`request overhead, ${name} (${quick ? 1000 : 5000} GETs)`, `${ratio(result.ratio)} x ${baseline} (${result.keeperMs.toFixed(0)} vs ${result.baselineMs.toFixed(0)} ms)`, 'ratio <= 1.05', result.ratio <= 1.05);
+	row(
+		`request overhead, ${name} (${quick ? 1000 : 5000} GETs)`,
+		`${ratio(result.ratio)} x ${baseline} (${result.keeperMs.toFixed(0)} vs ${result.baselineMs.toFixed(0)} ms)`,
+		'ratio <= 1.05',
+		result.ratio <= 1.05,
+	);
 }
 
 // The same, with the network taken out: microseconds the SDK adds, and what they weigh against a real round trip.
@@ -35,23 +57,52 @@ for (const [name, result] of Object.entries(added)) {
 	const roundTripUs = (requests[`${name} sequential`].baselineMs * 1000) / (quick ? 1000 : 5000);
 	const weight = (roundTripUs + result.addedUs) / roundTripUs;
 	const baseline = name === 'fetch' ? 'a fetch that answers at once' : 'plain ky over it';
-	row(`request overhead, ${name}, network taken out`, `${result.addedUs.toFixed(1)} µs added per request (${result.keeperUs.toFixed(1)} vs ${result.baselineUs.toFixed(1)} µs, ${baseline}) = ${ratio(weight)} x a ${roundTripUs.toFixed(0)} µs round trip on 127.0.0.1`, 'ratio <= 1.05', weight <= 1.05);
+	row(
+		`request overhead, ${name}, network taken out`,
+		`${result.addedUs.toFixed(1)} µs added per request (${result.keeperUs.toFixed(1)} vs ${result.baselineUs.toFixed(1)} µs, ${baseline}) = ${ratio(weight)} x a ${roundTripUs.toFixed(0)} µs round trip on 127.0.0.1`,
+		'ratio <= 1.05',
+		weight <= 1.05,
+	);
 }
 
 const storm = await measureStorm();
-row('refresh storm (1,000 concurrent requests, expired token)', `${storm.refreshes} refresh, ${storm.reuses} reuses; ${storm.stormMs.toFixed(0)} ms = ${ratio(storm.ratioToBurstPlusRefresh)} x (the same burst with a valid token + one refresh and request: ${(storm.burstMs + storm.singleMs).toFixed(0)} ms); one refresh + one request alone: ${storm.singleMs.toFixed(1)} ms`, '1 refresh; wall time <= 1.2 x', storm.refreshes === 1 && storm.ratioToBurstPlusRefresh <= 1.2);
+row(
+	'refresh storm (1,000 concurrent requests, expired token)',
+	`${storm.refreshes} refresh, ${storm.reuses} reuses; ${storm.stormMs.toFixed(0)} ms = ${ratio(storm.ratioToBurstPlusRefresh)} x (the same burst with a valid token + one refresh and request: ${(storm.burstMs + storm.singleMs).toFixed(0)} ms); one refresh + one request alone: ${storm.singleMs.toFixed(1)} ms`,
+	'1 refresh; wall time <= 1.2 x',
+	storm.refreshes === 1 && storm.ratioToBurstPlusRefresh <= 1.2,
+);
 
 const economy = await measureTabEconomy(quick ? { tabs: [1, 4], seconds: 20 } : {});
 if ('skipped' in economy) row('tabs economy', `skipped: ${economy.skipped}`, 'refreshes per expiry = 1.00', undefined);
-else for (const [tabs, result] of Object.entries(economy)) row(`tabs economy, ${tabs} (${quick ? 20 : 60} s of 5 s tokens)`, `${result.refreshes} refreshes for ~${result.expiries} expiries = ${ratio(result.perExpiry)} per expiry; ${result.reuses} reuses, ${result.failedRequests} failed requests`, 'refreshes per expiry = 1.00', result.perExpiry <= 1.1 && result.reuses === 0);
+else
+	for (const [tabs, result] of Object.entries(economy))
+		row(
+			`tabs economy, ${tabs} (${quick ? 20 : 60} s of 5 s tokens)`,
+			`${result.refreshes} refreshes for ~${result.expiries} expiries = ${ratio(result.perExpiry)} per expiry; ${result.reuses} reuses, ${result.failedRequests} failed requests`,
+			'refreshes per expiry = 1.00',
+			result.perExpiry <= 1.1 && result.reuses === 0,
+		);
 
 const reach = await measureLogoutReach(quick ? { rounds: 10 } : {});
 if ('skipped' in reach) row('logout reach', `skipped: ${reach.skipped}`, 'p99 <= 10 ms', undefined);
-else row(`logout reach (${reach.tabs} tabs, ${reach.rounds} logouts)`, `p50 ${reach.p50Ms.toFixed(1)} ms, p99 ${reach.p99Ms.toFixed(1)} ms (a bare BroadcastChannel message to the same tabs, same rounds: p50 ${reach.channel.p50Ms.toFixed(1)} ms, p99 ${reach.channel.p99Ms.toFixed(1)} ms)`, 'p99 <= 10 ms', reach.p99Ms <= 10);
+else
+	row(
+		`logout reach (${reach.tabs} tabs, ${reach.rounds} logouts)`,
+		`p50 ${reach.p50Ms.toFixed(1)} ms, p99 ${reach.p99Ms.toFixed(1)} ms (a bare BroadcastChannel message to the same tabs, same rounds: p50 ${reach.channel.p50Ms.toFixed(1)} ms, p99 ${reach.channel.p99Ms.toFixed(1)} ms)`,
+		'p99 <= 10 ms',
+		reach.p99Ms <= 10,
+	);
 
 const memory = await measureMemory();
 if ('skipped' in memory) row('memory', `skipped: ${memory.skipped}`, 'no growth beyond noise', undefined);
-else row('memory (heap after 10,000 requests and 1,000 refreshes vs after the first 100)', `${(memory.lateBytes / 1e6).toFixed(1)} MB vs ${(memory.earlyBytes / 1e6).toFixed(1)} MB (${ratio(memory.ratio)} x)`, 'no growth beyond noise', memory.ratio <= 1.1);
+else
+	row(
+		'memory (heap after 10,000 requests and 1,000 refreshes vs after the first 100)',
+		`${(memory.lateBytes / 1e6).toFixed(1)} MB vs ${(memory.earlyBytes / 1e6).toFixed(1)} MB (${ratio(memory.ratio)} x)`,
+		'no growth beyond noise',
+		memory.ratio <= 1.1,
+	);
 
 const peers = await measurePeers();
 if ('skipped' in peers) row('peers', `skipped: ${peers.skipped}`, '', undefined);

@@ -1,7 +1,7 @@
 // The demo page: every control talks to the keeper, every event is logged. No framework.
 
 const $ = (selector) => document.querySelector(selector);
-const time = (at) => new Date(at).toLocaleTimeString([], { hour12: false }) + '.' + String(at % 1000).padStart(3, '0');
+const time = (at) => `${new Date(at).toLocaleTimeString([], { hour12: false })}.${String(at % 1000).padStart(3, '0')}`;
 
 /** @param {typeof import('../src/index.js')} TokenKeeper */
 export function start(TokenKeeper) {

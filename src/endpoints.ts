@@ -46,11 +46,12 @@ async function errorFrom(response: Response, code: ErrorCode, what: string): Pro
 	const oauthError = typeof fields.error === 'string' ? fields.error : undefined;
 	const description = fields.error_description ?? fields.message;
 	const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-	return new TokenKeeperError(
-		code,
-		`${what} failed: HTTP ${response.status}${oauthError ? ` ${oauthError}` : ''}${typeof description === 'string' ? ` (${description})` : ''}`,
-		{ status: response.status, cause: body, ...(oauthError === undefined ? {} : { oauthError }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
-	);
+	return new TokenKeeperError(code, `${what} failed: HTTP ${response.status}${oauthError ? ` ${oauthError}` : ''}${typeof description === 'string' ? ` (${description})` : ''}`, {
+		status: response.status,
+		cause: body,
+		...(oauthError === undefined ? {} : { oauthError }),
+		...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+	});
 }
 
 /** A token endpoint's answer, read: the body to normalise and when it arrived. */

@@ -8,13 +8,7 @@
  * - `STORAGE_FAILED`: the storage could not be read or written, or held a value that is not a session.
  * - `NETWORK_ERROR`: the request did not get an answer (offline, DNS, CORS, timeout).
  */
-export type ErrorCode =
-	| 'LOGIN_FAILED'
-	| 'REFRESH_FAILED'
-	| 'SESSION_EXPIRED'
-	| 'INVALID_TOKEN_RESPONSE'
-	| 'STORAGE_FAILED'
-	| 'NETWORK_ERROR';
+export type ErrorCode = 'LOGIN_FAILED' | 'REFRESH_FAILED' | 'SESSION_EXPIRED' | 'INVALID_TOKEN_RESPONSE' | 'STORAGE_FAILED' | 'NETWORK_ERROR';
 
 /** Details that come with an error from an HTTP answer. */
 export interface ErrorDetails {

@@ -25,13 +25,7 @@ const urlOf = (input: RequestInfo | URL) => (input instanceof Request ? input.ur
  * once only, and FormData gets a new multipart boundary each time: those go through a cloned Request.
  */
 const resendable = (body: unknown) =>
-	body === undefined ||
-	body === null ||
-	typeof body === 'string' ||
-	body instanceof Blob ||
-	body instanceof URLSearchParams ||
-	body instanceof ArrayBuffer ||
-	ArrayBuffer.isView(body);
+	body === undefined || body === null || typeof body === 'string' || body instanceof Blob || body instanceof URLSearchParams || body instanceof ArrayBuffer || ArrayBuffer.isView(body);
 
 /**
  * The drop-in fetch: the token goes to trusted origins only, and a 401 answer to a request that carried

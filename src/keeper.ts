@@ -210,7 +210,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = toTokenSet(answer.body, answer.receipt);
 		persisted = await store.save(set).then(
 			() => true,
-			(error: TokenKeeperError) => (reportError(error), false), // a session that cannot be stored still works in this tab
+			(error: TokenKeeperError) => {
+				reportError(error); // a session that cannot be stored still works in this tab
+				return false;
+			},
 		);
 		commit(set, event);
 		tabs.post({ type: 'tokens', set });
@@ -318,7 +321,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			if (!isUsable(tokens)) endSession('expired');
 			return;
 		}
-		if (isDue(tokens) && mayRetryNow() && !offline()) refreshNow('timer', wakeEvent).catch(() => undefined); // reported as an event
+		if (isDue(tokens) && mayRetryNow() && !offline())
+			refreshNow('timer', wakeEvent).catch(() => undefined); // reported as an event
 		else reschedule();
 	}
 

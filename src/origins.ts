@@ -25,4 +25,3 @@ export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 't
 		}
 	};
 }
-

@@ -20,11 +20,15 @@ export function createSchedule(onDue: (event?: WakeEvent) => void, lifetime: Abo
 	const arm = () => {
 		if (target === undefined) return;
 		const delay = Math.max(0, target - Date.now());
-		timer = setTimeout(() => {
-			timer = undefined;
-			if (target !== undefined && Date.now() < target) arm(); // clamped: not there yet
-			else onDue();
-		}, Math.min(delay, MAX_TIMER_DELAY));
+		timer = setTimeout(
+			() => {
+				timer = undefined;
+				if (target !== undefined && Date.now() < target)
+					arm(); // clamped: not there yet
+				else onDue();
+			},
+			Math.min(delay, MAX_TIMER_DELAY),
+		);
 	};
 	const clear = () => {
 		if (timer !== undefined) clearTimeout(timer);

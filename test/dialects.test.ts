@@ -63,7 +63,10 @@ describe('OAuth 2.0 preset', () => {
 	it('sends the refresh_token grant form-encoded (RFC 6749 section 6) and revokes with token_type_hint (RFC 7009)', async () => {
 		const bodies: Record<string, string>[] = [];
 		const record = ({ request }: { request: Request }) => {
-			void request.clone().text().then((text) => bodies.push(Object.fromEntries(new URLSearchParams(text))));
+			void request
+				.clone()
+				.text()
+				.then((text) => bodies.push(Object.fromEntries(new URLSearchParams(text))));
 		};
 		const { auth } = keeper(oauth2({ ...base, scope: 'read', resource: ['https://api.example.com', 'https://files.example.com'] }));
 		msw.events.on('request:start', record);

@@ -51,7 +51,22 @@ describe.each([
 			const results = await Promise.allSettled(Array.from({ length: 25 }, () => auth.fetch(me)));
 			for (const result of results) {
 				if (result.status === 'fulfilled') {
-					if (process.env.DEBUG_CHAOS && result.value.status !== 200) (await import('node:fs')).appendFileSync('/tmp/chaos.log', [ '401 at', Date.now(), 'server', server.now(), 'session exp', auth.session.expiresAt, 'claims exp', auth.session.claims?.exp, await result.value.clone().text(), JSON.stringify(sent.filter((e) => e.status === 401).slice(0, 1))].join(' ') + '\n');
+					if (process.env.DEBUG_CHAOS && result.value.status !== 200)
+						(await import('node:fs')).appendFileSync(
+							'/tmp/chaos.log',
+							`${[
+								'401 at',
+								Date.now(),
+								'server',
+								server.now(),
+								'session exp',
+								auth.session.expiresAt,
+								'claims exp',
+								auth.session.claims?.exp,
+								await result.value.clone().text(),
+								JSON.stringify(sent.filter((e) => e.status === 401).slice(0, 1)),
+							].join(' ')}\n`,
+						);
 					expect(result.value.status).toBe(200); // never a 401: no request carried an expired token
 					outcomes.ok++;
 				} else {
@@ -63,7 +78,16 @@ describe.each([
 			await vi.advanceTimersByTimeAsync(Math.floor(next() * 10_000));
 		}
 		process.off('unhandledRejection', onUnhandled);
-		if (process.env.DEBUG_CHAOS) (await import('node:fs')).appendFileSync('/tmp/chaos.log', JSON.stringify({ injected, calls: server.calls, outcomes, events: events.map((e) => e.type === 'error' ? `error:${e.error.code}:${e.error.status}:${e.retryInMs}:${e.trigger}` : e.type === 'refresh' ? `refresh:${e.trigger}` : e.type) }));
+		if (process.env.DEBUG_CHAOS)
+			(await import('node:fs')).appendFileSync(
+				'/tmp/chaos.log',
+				JSON.stringify({
+					injected,
+					calls: server.calls,
+					outcomes,
+					events: events.map((e) => (e.type === 'error' ? `error:${e.error.code}:${e.error.status}:${e.retryInMs}:${e.trigger}` : e.type === 'refresh' ? `refresh:${e.trigger}` : e.type)),
+				}),
+			);
 
 		expect(outcomes.ok + outcomes.rejected).toBe(2_000);
 		expect(outcomes.ok).toBeGreaterThan(0);

@@ -158,7 +158,7 @@ describe('ky', () => {
 		expect(server.calls.refresh).toBe(1);
 	});
 
-	it('kyHooks give an app\'s own ky instance the same behaviour, leaving its other hooks in place', async () => {
+	it("kyHooks give an app's own ky instance the same behaviour, leaving its other hooks in place", async () => {
 		const { auth } = keeper();
 		await auth.login(ALICE);
 		const seen: string[] = [];
@@ -176,7 +176,7 @@ describe('ky', () => {
 		await expect(ky.create({ hooks: auth.kyHooks }).get('https://evil.example.net/x', { retry: 0 })).rejects.toThrow();
 	});
 
-	it('auth.api signs ky\'s own Request in place, replays it once, and passes fetch-only options along', async () => {
+	it("auth.api signs ky's own Request in place, replays it once, and passes fetch-only options along", async () => {
 		const calls: Array<{ authorization: string | null; dispatcher: unknown; sameAsFirst: boolean }> = [];
 		let first: Request | undefined;
 		const auth = createTokenKeeper({

@@ -24,7 +24,16 @@ describe('properties', () => {
 	it('any JSON as a token response: a token set or INVALID_TOKEN_RESPONSE, nothing else', () => {
 		const responses = fc.oneof(
 			fc.jsonValue(),
-			fc.record({ access_token: fc.oneof(tokenish, fc.jsonValue()), refresh_token: fc.option(fc.jsonValue()), expires_in: fc.option(fc.oneof(fc.double(), fc.string(), fc.integer())), token_type: fc.option(fc.string()), scope: fc.option(fc.jsonValue()) }, { requiredKeys: [] }),
+			fc.record(
+				{
+					access_token: fc.oneof(tokenish, fc.jsonValue()),
+					refresh_token: fc.option(fc.jsonValue()),
+					expires_in: fc.option(fc.oneof(fc.double(), fc.string(), fc.integer())),
+					token_type: fc.option(fc.string()),
+					scope: fc.option(fc.jsonValue()),
+				},
+				{ requiredKeys: [] },
+			),
 		);
 		fc.assert(
 			fc.property(responses, fc.integer({ min: 0, max: 2 ** 42 }), (response, now) => {
@@ -57,14 +66,17 @@ describe('properties', () => {
 	it('any value in storage: the keeper starts, signed in only for a real session, and never throws', async () => {
 		const good = toTokenSet({ access_token: 'opaque', refresh_token: 'r', expires_in: 300 }, { sentAt: Date.now(), receivedAt: Date.now() });
 		await fc.assert(
-			fc.asyncProperty(fc.oneof(fc.anything(), fc.constant(good), fc.record({ v: fc.constant(1), sid: fc.string(), accessToken: fc.anything(), tokenType: fc.string(), receivedAt: fc.anything() })), async (stored) => {
-				const storage: StorageAdapter = { get: () => stored, set: () => undefined, delete: () => undefined };
-				const { auth, events } = keeper({ storage, crossTab: false });
-				await auth.ready;
-				expect(auth.session.status).toBe(isTokenSet(stored) ? 'authenticated' : 'unauthenticated');
-				for (const event of events) expect(['sync', 'error']).toContain(event.type);
-				auth.destroy();
-			}),
+			fc.asyncProperty(
+				fc.oneof(fc.anything(), fc.constant(good), fc.record({ v: fc.constant(1), sid: fc.string(), accessToken: fc.anything(), tokenType: fc.string(), receivedAt: fc.anything() })),
+				async (stored) => {
+					const storage: StorageAdapter = { get: () => stored, set: () => undefined, delete: () => undefined };
+					const { auth, events } = keeper({ storage, crossTab: false });
+					await auth.ready;
+					expect(auth.session.status).toBe(isTokenSet(stored) ? 'authenticated' : 'unauthenticated');
+					for (const event of events) expect(['sync', 'error']).toContain(event.type);
+					auth.destroy();
+				},
+			),
 			{ numRuns: 300 },
 		);
 	});

@@ -164,7 +164,13 @@ describe('loginWithRedirect and handleRedirectCallback', () => {
 
 	it('where sessionStorage refuses writes (a sandboxed frame), loginWithRedirect says why and does not navigate', async () => {
 		const { auth } = keeper(oauth2(settings));
-		const refusing = { getItem: () => null, removeItem: () => undefined, setItem: () => { throw new DOMException('The operation is insecure.', 'SecurityError'); } };
+		const refusing = {
+			getItem: () => null,
+			removeItem: () => undefined,
+			setItem: () => {
+				throw new DOMException('The operation is insecure.', 'SecurityError');
+			},
+		};
 		vi.stubGlobal('sessionStorage', refusing);
 		const openUrl = vi.fn();
 		try {
@@ -215,7 +221,11 @@ describe('discovery', () => {
 	});
 
 	it('an issuer mismatch is a configuration error, not a silent fallback', async () => {
-		msw.use(http.get('https://id.example.org/.well-known/oauth-authorization-server', () => HttpResponse.json({ issuer: 'https://attacker.example.org', authorization_endpoint: 'https://attacker.example.org/auth' })));
+		msw.use(
+			http.get('https://id.example.org/.well-known/oauth-authorization-server', () =>
+				HttpResponse.json({ issuer: 'https://attacker.example.org', authorization_endpoint: 'https://attacker.example.org/auth' }),
+			),
+		);
 		const { auth, events } = keeper(oauth2({ issuer: 'https://id.example.org', clientId: 'spa' }));
 		await expect(auth.loginWithRedirect({ openUrl: () => undefined })).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/RFC 8414/) });
 		await auth.setTokens(await server.issueTokens());
@@ -258,7 +268,11 @@ describe('the test kit speaks the authorization-code grant', () => {
 	it('verifies PKCE, the client and the redirect URI, and a code works once', async () => {
 		const verifier = randomString();
 		const code = server.issueAuthorizationCode({ codeChallenge: await s256(verifier), redirectUri: CALLBACK });
-		const exchange = (fields: Record<string, string>) => fetch(`${API}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'spa', code, redirect_uri: CALLBACK, code_verifier: verifier, ...fields }) });
+		const exchange = (fields: Record<string, string>) =>
+			fetch(`${API}/oauth/token`, {
+				method: 'POST',
+				body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'spa', code, redirect_uri: CALLBACK, code_verifier: verifier, ...fields }),
+			});
 		expect(await (await exchange({ code_verifier: randomString() })).json()).toMatchObject({ error: 'invalid_grant', error_description: 'PKCE verification failed' });
 		expect(await (await exchange({})).json()).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/already used/) }); // a code is spent by any attempt
 		const other = server.issueAuthorizationCode({ codeChallenge: await s256(verifier), redirectUri: CALLBACK, clientId: 'backend' });
@@ -275,7 +289,10 @@ describe('the test kit speaks the authorization-code grant', () => {
 	});
 
 	it('/oauth/authorize signs the first user in and redirects back with code, state and iss', async () => {
-		const response = await fetch(`${API}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: CALLBACK, state: 's1', code_challenge: await s256('v'.repeat(43)), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+		const response = await fetch(
+			`${API}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: CALLBACK, state: 's1', code_challenge: await s256('v'.repeat(43)), code_challenge_method: 'S256' })}`,
+			{ redirect: 'manual' },
+		);
 		expect(response.status).toBe(302);
 		const back = new URL(response.headers.get('location')!);
 		expect(Object.fromEntries(back.searchParams)).toMatchObject({ state: 's1', iss: API, code: expect.any(String) });

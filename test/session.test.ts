@@ -61,7 +61,8 @@ describe('login', () => {
 		const { auth } = keeper({
 			endpoints: {
 				login: async ({ credentials }) => (credentials.username === 'carol' ? tokens : Promise.reject(new Error('unknown user'))),
-				refresh: ({ refreshToken, fetch, signal }) => fetch(`${API}/auth/refresh`, { method: 'POST', body: JSON.stringify({ refresh_token: refreshToken }), headers: { 'content-type': 'application/json' }, signal }),
+				refresh: ({ refreshToken, fetch, signal }) =>
+					fetch(`${API}/auth/refresh`, { method: 'POST', body: JSON.stringify({ refresh_token: refreshToken }), headers: { 'content-type': 'application/json' }, signal }),
 			},
 		});
 		await auth.login({ username: 'carol' });

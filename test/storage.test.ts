@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TokenKeeperError } from '../src/errors.js';
+import type { TokenKeeperError } from '../src/errors.js';
 import { createTokenStore } from '../src/storage/token-store.js';
 import { toTokenSet, type TokenSet } from '../src/tokens.js';
 import type { StorageAdapter } from '../src/types.js';
@@ -55,7 +55,7 @@ describe.each(['indexeddb', 'localStorage', 'sessionStorage', 'memory'] as const
 describe('Web Storage values', () => {
 	it.each([
 		['not JSON', '{"accessToken":'],
-		['another app\'s value', JSON.stringify({ token: 'theirs' })],
+		["another app's value", JSON.stringify({ token: 'theirs' })],
 		['a future format', JSON.stringify({ v: 2, accessToken: 'a' })],
 	])('reports %s as STORAGE_FAILED and leaves it in place', async (_, raw) => {
 		localStorage.setItem('tokenkeeper:default', raw);

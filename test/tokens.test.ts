@@ -109,7 +109,15 @@ describe('estimateSkew', () => {
 describe('stored values', () => {
 	it('accepts what toTokenSet makes and nothing foreign', () => {
 		expect(isTokenSet(toTokenSet({ access_token: 'a', refresh_token: 'r', expires_in: 5 }, at(NOW)))).toBe(true);
-		for (const value of [null, 'x', 42, {}, { v: 2, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1 }, { v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: 'soon' }, { v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: Number.NaN }]) {
+		for (const value of [
+			null,
+			'x',
+			42,
+			{},
+			{ v: 2, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1 },
+			{ v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: 'soon' },
+			{ v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: Number.NaN },
+		]) {
 			expect(isTokenSet(value)).toBe(false);
 		}
 	});

@@ -1,5 +1,9 @@
 /** base64url without padding (RFC 7636 appendix A). */
-export const base64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+export const base64url = (bytes: Uint8Array): string =>
+	btoa(String.fromCharCode(...bytes))
+		.replaceAll('+', '-')
+		.replaceAll('/', '_')
+		.replace(/=+$/, '');
 
 /** `bytes` random bytes from `crypto.getRandomValues`, base64url: 32 bytes make a 43-character PKCE verifier, 256 bits of state. */
 export const randomString = (bytes = 32): string => base64url(crypto.getRandomValues(new Uint8Array(bytes)));

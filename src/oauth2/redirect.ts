@@ -1,6 +1,6 @@
 import { callTokenEndpoint } from '../endpoints.js';
 import { TokenKeeperError } from '../errors.js';
-import type { RedirectLogin } from '../types.js';
+import type { RedirectLogin, Session } from '../types.js';
 import { randomString, s256 } from './pkce.js';
 
 /** What this tab keeps in sessionStorage between the redirect to the server and the callback. */
@@ -110,7 +110,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			if (!code) throw failed('The answer carries neither a code nor an error');
 			const signal = timed();
 			const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, fetch, signal);
-			let session;
+			let session: Session;
 			try {
 				session = await startSession(await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal));
 			} catch (cause) {

@@ -37,7 +37,10 @@ export function indexedDbAdapter(lifetime: AbortSignal): StorageAdapter {
 	const close = () => {
 		const current = connection;
 		connection = undefined;
-		current?.then((database) => database.close(), () => undefined);
+		current?.then(
+			(database) => database.close(),
+			() => undefined,
+		);
 	};
 
 	const useStore: UseStore = async (mode, callback) => {

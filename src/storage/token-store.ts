@@ -44,12 +44,7 @@ function chooseAdapter(choice: TokenKeeperOptions['storage'], lifetime: AbortSig
  * localStorage blocked in a sandboxed frame) is replaced by memory and reported once through
  * `onFallback`; what it held is left alone. A custom adapter's failures are thrown as `STORAGE_FAILED`.
  */
-export function createTokenStore(
-	choice: TokenKeeperOptions['storage'],
-	name: string,
-	lifetime: AbortSignal,
-	onFallback: (error: TokenKeeperError) => void,
-): TokenStore {
+export function createTokenStore(choice: TokenKeeperOptions['storage'], name: string, lifetime: AbortSignal, onFallback: (error: TokenKeeperError) => void): TokenStore {
 	const key = `tokenkeeper:${name}`;
 	let { adapter, shared, replaceable } = chooseAdapter(choice, lifetime);
 

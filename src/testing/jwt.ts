@@ -1,6 +1,10 @@
 const encoder = new TextEncoder();
 
-const base64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const base64url = (bytes: Uint8Array): string =>
+	btoa(String.fromCharCode(...bytes))
+		.replaceAll('+', '-')
+		.replaceAll('/', '_')
+		.replace(/=+$/, '');
 const base64urlJson = (value: unknown) => base64url(encoder.encode(JSON.stringify(value)));
 
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> {

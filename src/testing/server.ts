@@ -288,7 +288,13 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		authorization_code: authorizationCodeGrant,
 	};
 
-	function issueAuthorizationCode({ codeChallenge, redirectUri, clientId = 'spa', sub = Object.keys(users)[0] ?? 'alice', scope = defaultScope }: Parameters<MockAuthServer['issueAuthorizationCode']>[0]) {
+	function issueAuthorizationCode({
+		codeChallenge,
+		redirectUri,
+		clientId = 'spa',
+		sub = Object.keys(users)[0] ?? 'alice',
+		scope = defaultScope,
+	}: Parameters<MockAuthServer['issueAuthorizationCode']>[0]) {
 		const code = randomToken();
 		codes.set(code, { clientId, redirectUri, challenge: codeChallenge, sub, scope, expiresAt: now() + 60_000, used: false });
 		return code;
@@ -387,7 +393,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 				back.searchParams.set('error', 'invalid_request');
 				back.searchParams.set('error_description', 'response_type=code with an S256 code_challenge is required');
 			} else {
-				back.searchParams.set('code', issueAuthorizationCode({ codeChallenge: challenge, redirectUri, clientId, ...(query.get('scope') ? { scope: query.get('scope')! } : {}) }));
+				const scope = query.get('scope');
+				back.searchParams.set('code', issueAuthorizationCode({ codeChallenge: challenge, redirectUri, clientId, ...(scope ? { scope } : {}) }));
 			}
 			return new HttpResponse(null, { status: 302, headers: { ...headers(), location: back.href } });
 		}),
@@ -421,8 +428,12 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			return presented;
 		},
 		now,
-		setClockOffset: (ms) => void (clockOffset = ms),
-		setAccessTokenTtl: (seconds) => void (accessTtl = seconds),
+		setClockOffset: (ms) => {
+			clockOffset = ms;
+		},
+		setAccessTokenTtl: (seconds) => {
+			accessTtl = seconds;
+		},
 		fail: (target, rule, { times = Infinity } = {}) => faults.add(target, rule, times),
 		clearFaults: faults.clear,
 		revokeAll() {

@@ -20,7 +20,10 @@ describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
 			});
 			demo!.once('exit', (code) => reject(new Error(`the demo server exited with ${code}`)));
 		});
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+		browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		});
 	}, 30_000);
 	afterAll(async () => {
 		await browser?.close();

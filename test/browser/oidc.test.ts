@@ -66,7 +66,10 @@ describe.runIf(hasChromium)('redirect login against oidc-provider, in Chromium',
 			cookies: { keys: ['a key for this test only'] },
 		});
 		op = provider.listen(port, '127.0.0.1') as unknown as Server;
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+		browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		});
 	}, 30_000);
 	afterAll(async () => {
 		await browser?.close();
@@ -91,7 +94,10 @@ describe.runIf(hasChromium)('redirect login against oidc-provider, in Chromium',
 	it('signs in with a redirect, calls a protected resource, survives a reload, reaches another tab, and logs out of the server', async () => {
 		const profile = await browser!.newContext();
 		// the provider's development pages import a web font: keep the test off the internet, whatever the machine
-		await profile.route((url) => !url.href.startsWith('http://127.0.0.1'), (route) => route.abort());
+		await profile.route(
+			(url) => !url.href.startsWith('http://127.0.0.1'),
+			(route) => route.abort(),
+		);
 		const tab = await profile.newPage();
 		const other = await profile.newPage();
 		for (const page of [tab, other]) {

@@ -27,7 +27,9 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		console.log(`4 tabs, 30 s, 3 s tokens: ${refreshes} refreshes, ${apps.reduce((sum, app) => sum + (app.statuses['200'] ?? 0), 0)} requests answered 200`);
 		expect(refreshes).toBeGreaterThanOrEqual(11);
 		expect(refreshes).toBeLessThanOrEqual(20);
-		const fetched = (await Promise.all(tabs.map((tab) => tab.evaluate(() => window.log.filter((event) => event.type === 'refresh' && !event.adopted).map((event) => event.at))))).flat().sort((a, b) => a - b);
+		const fetched = (await Promise.all(tabs.map((tab) => tab.evaluate(() => window.log.filter((event) => event.type === 'refresh' && !event.adopted).map((event) => event.at)))))
+			.flat()
+			.sort((a, b) => a - b);
 		expect(fetched).toHaveLength(refreshes); // every refresh the server saw, one tab made; the others adopted it
 		const gaps = fetched.slice(1).map((at, index) => at - fetched[index]!);
 		expect(Math.min(...gaps)).toBeGreaterThan(1_400); // one refresh per token lifetime (>= 1.6 s), never one per tab
@@ -164,7 +166,12 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		server.fail('refresh', 'hang', { times: 1 });
 		const first = await token(b!);
 		// a takes the lock first and its request hangs; b waits for the lock meanwhile
-		const refreshA = a!.evaluate(() => window.auth.refresh().then(() => 'ok', (error: { code?: string }) => error.code));
+		const refreshA = a!.evaluate(() =>
+			window.auth.refresh().then(
+				() => 'ok',
+				(error: { code?: string }) => error.code,
+			),
+		);
 		await new Promise((resolve) => setTimeout(resolve, 200));
 		const started = Date.now();
 		await b!.evaluate(() => window.auth.refresh());

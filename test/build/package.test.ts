@@ -14,12 +14,15 @@ const probe = `typeof m.createTokenKeeper + typeof m.oauth2 + typeof m.TokenKeep
 
 describe('the built package', () => {
 	it('imports as ESM in plain Node without throwing, and a keeper works there in memory', () => {
-		const out = node(['--input-type=module', '-e'], `
+		const out = node(
+			['--input-type=module', '-e'],
+			`
 			const m = await import('tokenkeeper');
 			const auth = m.createTokenKeeper({ apiUrl: 'https://api.example.com' });
 			await auth.ready;
 			console.log(${probe}, auth.session.status);
-			auth.destroy();`);
+			auth.destroy();`,
+		);
 		expect(out).toBe('functionfunctionfunctiontrue unauthenticated');
 	});
 

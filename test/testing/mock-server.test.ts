@@ -14,8 +14,7 @@ afterAll(() => msw.close());
 
 const postJson = (path: string, body: unknown, init: RequestInit = {}) =>
 	fetch(`${API}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, ...init });
-const postForm = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-	fetch(`${API}${path}`, { method: 'POST', body: new URLSearchParams(fields), headers });
+const postForm = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) => fetch(`${API}${path}`, { method: 'POST', body: new URLSearchParams(fields), headers });
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 const login = async () => (await (await postJson('/auth/login', { username: 'alice', password: 'wonderland' })).json()) as { access_token: string; refresh_token: string };
 
@@ -188,7 +187,11 @@ describe('over real HTTP', () => {
 		msw.close(); // real sockets from here on
 		try {
 			expect(running.url).toBe(`http://127.0.0.1:${port}`);
-			const response = await fetch(`${running.url}/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'wonderland' }), headers: { 'content-type': 'application/json' } });
+			const response = await fetch(`${running.url}/auth/login`, {
+				method: 'POST',
+				body: JSON.stringify({ username: 'alice', password: 'wonderland' }),
+				headers: { 'content-type': 'application/json' },
+			});
 			expect(response.status).toBe(200);
 			const { access_token } = (await response.json()) as { access_token: string };
 			expect(await (await fetch(`${running.url}/me`, { headers: { authorization: `Bearer ${access_token}` } })).json()).toMatchObject({ sub: 'alice' });
