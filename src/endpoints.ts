@@ -34,11 +34,27 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 const isResponse = (value: unknown): value is Response =>
 	typeof value === 'object' && value !== null && typeof (value as Response).json === 'function' && typeof (value as Response).status === 'number' && typeof (value as Response).headers === 'object';
 
-/** Calls the revocation endpoint: an answer that is not ok (a `Response`) fails like no answer. */
+/** Calls the revocation endpoint (RFC 7009): an answer that is not ok (a `Response`) fails like no answer, as `REVOCATION_FAILED`. */
 export async function callRevocation(call: () => Promise<unknown>): Promise<void> {
-	const result = await call();
-	if (isResponse(result) && !result.ok) throw await errorFrom(result, 'REFRESH_FAILED', 'Revocation');
+	let result: unknown;
+	try {
+		result = await call();
+	} catch (error) {
+		throw await asTokenKeeperError(error, 'REVOCATION_FAILED', 'Revocation');
+	}
+	if (isResponse(result) && !result.ok) throw await errorFrom(result, 'REVOCATION_FAILED', 'Revocation');
 }
+
+/**
+ * `fetch`, with its own failure to get an answer (a `TypeError`) as `NETWORK_ERROR`. Only this marks a network
+ * error: anything else an endpoint function throws is a bug, reported as itself and never retried.
+ */
+export const networkFetch =
+	(fetch: typeof globalThis.fetch): typeof globalThis.fetch =>
+	(input, init) =>
+		fetch(input, init).catch((error: unknown) => {
+			throw error instanceof TypeError ? new TokenKeeperError('NETWORK_ERROR', `No answer from ${input instanceof Request ? input.url : String(input)}: ${error.message}`, { cause: error }) : error;
+		});
 
 async function errorFrom(response: Response, code: ErrorCode, what: string): Promise<TokenKeeperError> {
 	const body: unknown = await response.json().catch(() => undefined);
@@ -86,14 +102,18 @@ export async function callTokenEndpoint(call: () => Promise<TokenResult>, code: 
 	return { body, receipt: { sentAt, receivedAt, ...(Number.isFinite(serverDate) ? { serverDate } : {}) } };
 }
 
-/** Maps whatever an endpoint call threw to a `TokenKeeperError` (an abort by `signal` stays an abort). */
+/**
+ * Maps whatever an endpoint call threw to a `TokenKeeperError` (an abort by `signal` stays an abort): an HTTP error
+ * answer by its status, a timeout as `NETWORK_ERROR`, anything else (a bug in an endpoint function, credentials
+ * that are not JSON) as a failure of `code` that keeps the thrown error as its `cause`.
+ */
 export async function asTokenKeeperError(error: unknown, code: ErrorCode, what: string, signal?: AbortSignal): Promise<unknown> {
 	if (error instanceof TokenKeeperError) return error;
 	if (signal?.aborted && signal.reason === error) return error;
 	const name = (error as Error | null)?.name;
 	const response = (error as { response?: unknown } | null)?.response;
 	if (isResponse(response)) return errorFrom(response, code, what); // ky's HTTPError and the like
-	if (name === 'TimeoutError' || name === 'AbortError' || error instanceof TypeError) {
+	if (name === 'TimeoutError' || name === 'AbortError') {
 		return new TokenKeeperError('NETWORK_ERROR', `${what} got no answer: ${(error as Error).message}`, { cause: error });
 	}
 	return new TokenKeeperError(code, `${what} failed: ${(error as Error | null)?.message ?? String(error)}`, { cause: error });

@@ -7,8 +7,11 @@
  * - `INVALID_TOKEN_RESPONSE`: a token endpoint answered with something that is not a token response.
  * - `STORAGE_FAILED`: the storage could not be read or written, or held a value that is not a session.
  * - `NETWORK_ERROR`: the request did not get an answer (offline, DNS, CORS, timeout).
+ * - `REVOCATION_FAILED`: the revocation endpoint (RFC 7009) failed at logout; the local logout happened all the same.
+ * - `CONFIGURATION_ERROR`: the keeper is not set up for what was asked (no login or refresh endpoint, no `oauth2()`
+ *   for a redirect login, a server without the endpoint it needs).
  */
-export type ErrorCode = 'LOGIN_FAILED' | 'REFRESH_FAILED' | 'SESSION_EXPIRED' | 'INVALID_TOKEN_RESPONSE' | 'STORAGE_FAILED' | 'NETWORK_ERROR';
+export type ErrorCode = 'LOGIN_FAILED' | 'REFRESH_FAILED' | 'SESSION_EXPIRED' | 'INVALID_TOKEN_RESPONSE' | 'STORAGE_FAILED' | 'NETWORK_ERROR' | 'REVOCATION_FAILED' | 'CONFIGURATION_ERROR';
 
 /** Details that come with an error from an HTTP answer. */
 export interface ErrorDetails {

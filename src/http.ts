@@ -1,17 +1,23 @@
 import ky from 'ky';
-import { TokenKeeperError } from './errors.js';
+import type { Ticket } from './session.js';
 import type { KyHooks } from './types.js';
+
+/** A token handed to one request, with the ticket of the session it belongs to. */
+export interface Grant {
+	readonly token: string;
+	readonly ticket: Ticket;
+}
 
 /** What the request path needs from the keeper. */
 export interface Authorizer {
 	/** Whether `url` may receive the token. */
 	trusts(url: string | URL): boolean;
 	/** A token fit to send now (refreshing first when needed), or `null` when signed out. */
-	tokenForRequest(): Promise<string | null>;
-	/** After a 401 for a request that carried `sent`: the token to replay with, or `null` not to replay. */
-	tokenAfterUnauthorized(sent: string): Promise<string | null>;
-	/** Whether `token` was handed out by this keeper (so a ky retry may swap it for the current one). */
-	isOwnToken(token: string): boolean;
+	grant(): Promise<Grant | null>;
+	/** After a 401 for a request that carried `sent`: the grant to replay with (same session, newer token), or `null` not to replay. */
+	afterUnauthorized(sent: Grant): Promise<Grant | null>;
+	/** The grant `token` was handed out with, when this keeper handed it out lately (so a ky retry may swap it for the current one). */
+	grantOf(token: string): Grant | undefined;
 	/** The configured fetch, looked up at call time. */
 	fetch: typeof globalThis.fetch;
 }
@@ -19,6 +25,20 @@ export interface Authorizer {
 const bearer = (token: string) => `Bearer ${token}`;
 const sentToken = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
 const urlOf = (input: RequestInfo | URL) => (input instanceof Request ? input.url : String(input));
+
+/**
+ * A 401 about the token: one from the origin the token went to. A response redirected to another origin was
+ * refused there, for reasons of its own (fetch drops the `Authorization` header on a cross-origin redirect).
+ */
+function tokenRefused(response: Response, sentTo: URL | string): boolean {
+	if (response.status !== 401) return false;
+	if (!response.url) return true;
+	try {
+		return new URL(response.url).origin === new URL(sentTo).origin;
+	} catch {
+		return true;
+	}
+}
 
 /**
  * Whether a body is sent twice byte for byte as it is. A stream (or an async iterable in Node) can be read
@@ -38,21 +58,18 @@ const resendable = (body: unknown) =>
  * path together), and `init` (what ky passes for fetch alone, such as undici's `dispatcher`) goes along.
  */
 export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof globalThis.fetch {
-	const fetch: typeof globalThis.fetch = (input, init) =>
-		authorizer.fetch(input, init).catch((error: unknown) => {
-			throw error instanceof TypeError ? new TokenKeeperError('NETWORK_ERROR', `No answer from ${urlOf(input)}: ${error.message}`, { cause: error }) : error;
-		});
+	const { fetch } = authorizer;
 
 	/** Sends with the token; after a 401 on it, once more with the token the keeper gives instead. */
-	async function withToken(send: (authorization: string) => Promise<Response>, unsigned: () => Promise<Response>): Promise<Response> {
-		const token = await authorizer.tokenForRequest();
-		if (token === null) return unsigned();
-		const response = await send(bearer(token));
-		if (response.status !== 401) return response;
-		const next = await authorizer.tokenAfterUnauthorized(token);
+	async function withToken(url: URL, send: (authorization: string) => Promise<Response>, unsigned: () => Promise<Response>): Promise<Response> {
+		const grant = await authorizer.grant();
+		if (grant === null) return unsigned();
+		const response = await send(bearer(grant.token));
+		if (!tokenRefused(response, url)) return response;
+		const next = await authorizer.afterUnauthorized(grant);
 		if (next === null) return response;
 		void response.body?.cancel().catch(() => undefined);
-		return send(bearer(next));
+		return send(bearer(next.token));
 	}
 
 	return async (input, init) => {
@@ -69,6 +86,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 			const headers = new Headers(init?.headers);
 			if (headers.has('authorization')) return fetch(input, init);
 			return withToken(
+				url,
 				(authorization) => {
 					headers.set('authorization', authorization);
 					return fetch(input, { ...init, headers });
@@ -82,6 +100,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 		if (request.headers.has('authorization')) return fetch(request, fetchOnly);
 		const attempts = [request, request.body === null ? request : request.clone()]; // cloned before the first send
 		return withToken(
+			url,
 			(authorization) => {
 				const attempt = attempts.shift() ?? request;
 				attempt.headers.set('authorization', authorization);
@@ -101,25 +120,26 @@ export function createKyHooks(authorizer: Authorizer): KyHooks {
 		beforeRequest: [
 			async (request) => {
 				const current = sentToken(request);
-				if (request.headers.has('authorization') && (current === null || !authorizer.isOwnToken(current))) return;
+				if (request.headers.has('authorization') && (current === null || !authorizer.grantOf(current))) return;
 				if (!authorizer.trusts(request.url)) {
 					request.headers.delete('authorization');
 					return;
 				}
-				const token = await authorizer.tokenForRequest();
-				if (token === null) request.headers.delete('authorization');
-				else request.headers.set('authorization', bearer(token));
+				const grant = await authorizer.grant();
+				if (grant === null) request.headers.delete('authorization');
+				else request.headers.set('authorization', bearer(grant.token));
 			},
 		],
 		afterResponse: [
 			async (request, _options, response, state) => {
-				if (response.status !== 401 || state.retryCount > 0) return;
-				const sent = sentToken(request);
-				if (sent === null || !authorizer.isOwnToken(sent)) return;
-				const next = await authorizer.tokenAfterUnauthorized(sent);
+				if (!tokenRefused(response, request.url) || state.retryCount > 0) return;
+				const token = sentToken(request);
+				const sent = token === null ? undefined : authorizer.grantOf(token);
+				if (sent === undefined) return;
+				const next = await authorizer.afterUnauthorized(sent);
 				if (next === null) return;
 				const headers = new Headers(request.headers);
-				headers.set('authorization', bearer(next));
+				headers.set('authorization', bearer(next.token));
 				return ky.retry({ request: new Request(request, { headers }), delay: 0, code: 'TOKEN_REFRESHED' });
 			},
 		],

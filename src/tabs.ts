@@ -4,8 +4,8 @@ import type { TokenSet } from './tokens.js';
 export type TabMessage =
 	/** A tab logged in or refreshed: here is the new set. */
 	| { readonly type: 'tokens'; readonly set: TokenSet }
-	/** A tab ended session `sid`. */
-	| { readonly type: 'logout'; readonly sid: string };
+	/** A tab ended session `sid`; `refreshToken` is the one it revoked (a tab holding a newer one revokes that too). */
+	| { readonly type: 'logout'; readonly sid: string; readonly refreshToken?: string | undefined };
 
 /** The seam between a keeper and the other tabs of its origin. */
 export interface Tabs {

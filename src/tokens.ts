@@ -16,6 +16,8 @@ export interface TokenSet {
 	readonly receivedAt: number;
 	/** Local clock (ms) when the access token expires; absent when unknown (then it is used until a 401). */
 	readonly expiresAt?: number;
+	/** Local clock (ms) when the refresh token expires, when the server says (`refresh_expires_in`, a JWT's `exp`). */
+	readonly refreshExpiresAt?: number;
 }
 
 /** When and how a token response arrived; the bounds of the local clock around the server's answer. */
@@ -62,9 +64,9 @@ export function estimateSkew(serverSecondsMs: number, receipt: Receipt): number 
 
 /**
  * When the access token expires, in the local clock. `undefined` (use it until a 401) when the answer does
- * not say, or says what no clock explains: a lifetime of zero or less, or, when only `exp` is known, an
- * expiry already past (a server clock we cannot correct for). A token whose lifetime ran out on the way
- * (a slow answer, a laptop that slept) keeps its expiry: it is due at once.
+ * not say, or says what no clock explains (a lifetime of zero or less). A token whose lifetime ran out on the way
+ * (a slow answer, a laptop that slept), or that came already expired (only `exp`, in the past by the server's
+ * `Date` or, without one, by the local clock), keeps its expiry: it is due at once, and refreshed before any use.
  */
 function expiryOf(response: Record<string, unknown>, claims: Claims | null, receipt: Receipt): number | undefined {
 	const exp = finiteNumber(claims?.exp);
@@ -73,8 +75,15 @@ function expiryOf(response: Record<string, unknown>, claims: Claims | null, rece
 	if (exp !== undefined && iat !== undefined) return exp > iat ? exp * 1000 - estimateSkew(iat * 1000, receipt) : undefined;
 	if (expiresIn !== undefined) return expiresIn > 0 ? (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000 : undefined;
 	if (exp === undefined) return undefined;
-	const at = exp * 1000 - (receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt));
-	return at > receipt.receivedAt ? at : undefined;
+	return exp * 1000 - (receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt));
+}
+
+/** When the refresh token expires: `refresh_expires_in` (Keycloak and others) or a JWT refresh token's `exp`. */
+function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string | undefined, receipt: Receipt): number | undefined {
+	const expiresIn = finiteNumber(response.refresh_expires_in ?? response.refreshExpiresIn);
+	if (expiresIn !== undefined && expiresIn > 0) return (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000;
+	const exp = refreshToken === undefined ? undefined : finiteNumber(decodeClaims(refreshToken)?.exp);
+	return exp === undefined ? undefined : exp * 1000;
 }
 
 /**
@@ -97,7 +106,9 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 	const claims = decodeClaims(accessToken);
 	const expiry = expiryOf(response, claims, receipt);
 	const expiresAt = expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined; // past what a number holds says nothing
-	const refreshToken = optionalString(field(response, 'refresh_token', 'refreshToken')) ?? previous?.refreshToken;
+	const newRefreshToken = optionalString(field(response, 'refresh_token', 'refreshToken'));
+	const refreshToken = newRefreshToken ?? previous?.refreshToken;
+	const refreshExpiresAt = newRefreshToken === undefined ? previous?.refreshExpiresAt : refreshExpiryOf(response, newRefreshToken, receipt);
 	const scope = optionalString(response.scope) ?? previous?.scope;
 	const idToken = optionalString(field(response, 'id_token', 'idToken')) ?? previous?.idToken;
 	return {
@@ -110,6 +121,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 		...(scope === undefined ? {} : { scope }),
 		...(idToken === undefined ? {} : { idToken }),
 		...(expiresAt === undefined ? {} : { expiresAt }),
+		...(refreshExpiresAt === undefined || !Number.isFinite(refreshExpiresAt) ? {} : { refreshExpiresAt }),
 	};
 }
 
@@ -129,6 +141,7 @@ export function isTokenSet(value: unknown): value is TokenSet {
 		optional('scope', 'string') &&
 		optional('idToken', 'string') &&
 		optional('expiresAt', 'number') &&
+		optional('refreshExpiresAt', 'number') &&
 		(set.expiresAt === undefined || Number.isFinite(set.expiresAt))
 	);
 }

@@ -130,7 +130,7 @@ describe('OAuth 2.0 preset', () => {
 		await auth.login(ALICE);
 		await auth.logout();
 		expect(auth.session.status).toBe('unauthenticated');
-		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'REFRESH_FAILED', status: 503 } });
+		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'REVOCATION_FAILED', status: 503 } });
 	});
 
 	it('a custom logout function that resolves to an error Response counts as a failed revocation', async () => {
@@ -138,7 +138,7 @@ describe('OAuth 2.0 preset', () => {
 		await auth.login(ALICE);
 		await auth.logout();
 		expect(auth.session.status).toBe('unauthenticated');
-		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'REFRESH_FAILED', status: 502, oauthError: 'unavailable' } });
+		expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'REVOCATION_FAILED', status: 502, oauthError: 'unavailable' } });
 	});
 
 	it('without a refresh token, logout revokes the access token', async () => {

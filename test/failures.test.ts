@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TokenKeeperError } from '../src/errors.js';
-import { MAX_BACKOFF, backoffDelay, classifyRefreshFailure, wasRevoked } from '../src/failures.js';
+import { MAX_BACKOFF, backoffDelay, classifyRefreshFailure, endReason } from '../src/failures.js';
 
 const failure = (code: TokenKeeperError['code'], status?: number, oauthError?: string, message = 'x') =>
 	new TokenKeeperError(code, message, { ...(status === undefined ? {} : { status }), ...(oauthError === undefined ? {} : { oauthError }) });
@@ -23,9 +23,18 @@ describe('classifyRefreshFailure', () => {
 		expect(classifyRefreshFailure(error)).toBe(kind);
 	});
 
-	it('tells a revocation from an expiry by the description', () => {
-		expect(wasRevoked(failure('REFRESH_FAILED', 400, 'invalid_grant', 'HTTP 400 invalid_grant (refresh token reuse detected; session revoked)'))).toBe(true);
-		expect(wasRevoked(failure('REFRESH_FAILED', 400, 'invalid_grant', 'HTTP 400 invalid_grant (refresh token expired)'))).toBe(false);
+	it('a thrown bug or a missing endpoint halts: retrying cannot mend it', () => {
+		expect(classifyRefreshFailure(failure('REFRESH_FAILED'))).toBe('misconfigured');
+		expect(classifyRefreshFailure(failure('CONFIGURATION_ERROR'))).toBe('misconfigured');
+	});
+});
+
+describe('endReason', () => {
+	it('says revoked only from data: a refresh token still within its lifetime, or an access token refused before its expiry', () => {
+		expect(endReason(Date.now() + 60_000, false)).toBe('revoked');
+		expect(endReason(undefined, true)).toBe('revoked');
+		expect(endReason(Date.now() - 1, false)).toBe('expired');
+		expect(endReason(undefined, false)).toBe('expired');
 	});
 });
 

@@ -183,8 +183,8 @@ describe('loginWithRedirect and handleRedirectCallback', () => {
 
 	it('without oauth2(), the redirect methods say what is missing', async () => {
 		const { auth } = keeper();
-		await expect(auth.loginWithRedirect()).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/oauth2/) });
-		await expect(auth.handleRedirectCallback(CALLBACK)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
+		await expect(auth.loginWithRedirect()).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR', message: expect.stringMatching(/oauth2/) });
+		await expect(auth.handleRedirectCallback(CALLBACK)).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });
 	});
 });
 

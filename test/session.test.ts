@@ -52,7 +52,7 @@ describe('login', () => {
 
 	it('without a login endpoint, login() says so', async () => {
 		const auth = createTokenKeeper({ storage: 'memory', crossTab: false });
-		await expect(auth.login(ALICE)).rejects.toMatchObject({ code: 'LOGIN_FAILED', message: expect.stringMatching(/no login endpoint/i) });
+		await expect(auth.login(ALICE)).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR', message: expect.stringMatching(/no login endpoint/i) });
 		auth.destroy();
 	});
 

@@ -70,8 +70,13 @@ describe('toTokenSet', () => {
 		expect(toTokenSet({ access_token: backwards }, at(NOW)).expiresAt).toBeUndefined();
 		expect(toTokenSet({ access_token: 'opaque', expires_in: -5 }, at(NOW)).expiresAt).toBeUndefined();
 		expect(toTokenSet({ access_token: 'opaque', expires_in: 0 }, at(NOW)).expiresAt).toBeUndefined();
-		expect(toTokenSet({ access_token: jwt({ exp: Math.floor(NOW / 1000) - 60 }) }, at(NOW)).expiresAt).toBeUndefined();
 		expect(toTokenSet({ access_token: 'opaque', expires_in: 1e306 }, at(NOW)).expiresAt).toBeUndefined();
+	});
+
+	it('a token that came already expired (only exp, in the past) keeps its expiry: it is due at once', () => {
+		expect(toTokenSet({ access_token: jwt({ exp: Math.floor(NOW / 1000) - 60 }) }, at(NOW)).expiresAt).toBe((Math.floor(NOW / 1000) - 60) * 1000);
+		// RFC 7519's own example token: exp 1300819380, no iat
+		expect(toTokenSet({ access_token: jwt({ iss: 'joe', exp: 1300819380 }) }, { sentAt: -Infinity, receivedAt: NOW }).expiresAt).toBe(1300819380_000);
 	});
 
 	it('keeps the expiry of a token whose lifetime ran out on the way (a slow answer, a laptop asleep)', () => {

@@ -84,7 +84,7 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		explicit ?? (discover ? (await discover(fetch, code))[field] : undefined);
 	const required = async (explicit: string | undefined, field: keyof ServerMetadata, fetch: typeof globalThis.fetch, code: ErrorCode) => {
 		const url = await endpoint(explicit, field, fetch, code);
-		if (url === undefined) throw new TokenKeeperError(code, `The authorization server has no ${field}: configure it explicitly`, { status: 404 });
+		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The authorization server has no ${field}: configure it explicitly`);
 		return url;
 	};
 

@@ -48,7 +48,14 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 	const key = `tokenkeeper:${name}`;
 	let { adapter, shared, replaceable } = chooseAdapter(choice, lifetime);
 
-	const run = async <T>(operation: string, use: (adapter: StorageAdapter) => T | Promise<T>): Promise<T> => {
+	/** One operation at a time, in the order asked: a clear asked after a write is never overtaken by it. */
+	let queue: Promise<unknown> = Promise.resolve();
+	const run = <T>(operation: string, use: (adapter: StorageAdapter) => T | Promise<T>): Promise<T> => {
+		const next = queue.then(() => attempt(operation, use));
+		queue = next.catch(() => undefined);
+		return next;
+	};
+	const attempt = async <T>(operation: string, use: (adapter: StorageAdapter) => T | Promise<T>): Promise<T> => {
 		try {
 			return await use(adapter);
 		} catch (cause) {

@@ -52,6 +52,8 @@ export interface IssuedTokens {
 	refresh_token: string;
 	token_type: 'Bearer';
 	expires_in: number;
+	/** Seconds the refresh token lives, as Keycloak and others say it. */
+	refresh_expires_in: number;
 	scope: string;
 }
 
@@ -185,6 +187,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			refresh_token: refreshToken,
 			token_type: 'Bearer',
 			expires_in: accessTtl,
+			refresh_expires_in: refreshTtl / 1000,
 			scope: family.scope,
 		};
 	}

@@ -1,0 +1,176 @@
+import { asTokenKeeperError, callTokenEndpoint, type TokenAnswer } from './endpoints.js';
+import { TokenKeeperError } from './errors.js';
+import { classifyRefreshFailure, endReason } from './failures.js';
+import type { RetryGate } from './retry-gate.js';
+import type { SessionMachine, Ticket } from './session.js';
+import type { TokenStore } from './storage/token-store.js';
+import type { Tabs } from './tabs.js';
+import type { Timing } from './timing.js';
+import { toTokenSet, type TokenSet } from './tokens.js';
+import type { EndpointFunctions, LogoutReason, RefreshTrigger, WakeEvent } from './types.js';
+
+/** What the refresh flow needs from the keeper. */
+export interface RefreshParts {
+	machine: SessionMachine;
+	store: TokenStore;
+	tabs: Tabs;
+	gate: RetryGate;
+	timing: Timing;
+	refresh: EndpointFunctions['refresh'];
+	fetch: typeof globalThis.fetch;
+	/** A signal that also aborts after the keeper's timeout. */
+	timed(signal: AbortSignal): AbortSignal;
+	/** The token set the tabs agree on (see the keeper); `null` when storage says there is no session. */
+	readShared(): Promise<TokenSet | null>;
+	/** Ends the current session (`ticket`'s) here. */
+	end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError): void;
+	/** Takes a set of another session that storage holds: this session ends (`other-tab`), then that one is synced. */
+	switchTo(ticket: Ticket, set: TokenSet): void;
+	/** Writes a refreshed set to storage; `false` when storage no longer holds `previous` (another tab moved on). */
+	write(previous: TokenSet, next: TokenSet): Promise<boolean>;
+	/** Revokes the refresh token of a set that will never be used (best effort). */
+	revoke(set: TokenSet): void;
+	reportError(error: TokenKeeperError, extra?: { retryInMs?: number; trigger?: RefreshTrigger }): void;
+	/** After a new set is committed: re-arm the timer. */
+	reschedule(): void;
+}
+
+/** The refresher: `refresh()` is single-flight in this tab, and under the tab lock across tabs. */
+export interface Refresher {
+	refresh(trigger: RefreshTrigger, wakeEvent?: WakeEvent): Promise<TokenSet>;
+	/** The refresh under way, if any. */
+	readonly inflight: Promise<TokenSet> | undefined;
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts: an endpoint function deaf to the abort does not hold the
+ * session's end up. Its late answer goes to `late`.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, late: (value: T) => unknown): Promise<T> {
+	return new Promise<T>((resolve, reject) => {
+		const onAbort = () => {
+			reject(signal.reason);
+			promise.then(late, () => undefined);
+		};
+		if (signal.aborted) return onAbort();
+		signal.addEventListener('abort', onAbort, { once: true });
+		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+	});
+}
+
+const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not signed in', cause === undefined ? {} : { cause });
+
+/**
+ * The refresh flow (behaviour 2): one refresh at a time per tab, under the Web Lock across tabs. Inside the lock it
+ * re-reads storage and adopts a set another tab already refreshed (so a rotated refresh token is never presented
+ * twice); else it calls the endpoint and compares-and-swaps the answer into storage. Every step presents the ticket
+ * it took at the start: once the session changed (a logout here or elsewhere, another user), nothing is committed,
+ * and a refresh token minted for the ended session is revoked.
+ */
+export function createRefresher(parts: RefreshParts): Refresher {
+	const { machine, gate, timing } = parts;
+	let inflight: Promise<TokenSet> | undefined;
+
+	const commit = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, adopted: boolean, wakeEvent: WakeEvent | undefined) => {
+		if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
+		gate.succeeded(timing.dueOnArrival(set));
+		parts.reschedule();
+		return set;
+	};
+
+	/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
+	const takeShared = (ticket: Ticket, shared: TokenSet | null, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): TokenSet => {
+		if (shared === null) {
+			parts.end(ticket, 'other-tab');
+			throw ended();
+		}
+		if (shared.sid !== ticket.sid) {
+			parts.switchTo(ticket, shared);
+			throw ended();
+		}
+		return commit(ticket, shared, trigger, true, wakeEvent);
+	};
+
+	/** Drops an answer that came after its session ended: its new refresh token is revoked, so that none is left alive. */
+	const drop = (answer: TokenAnswer) => {
+		try {
+			const set = toTokenSet(answer.body, answer.receipt);
+			if (set.refreshToken !== undefined) parts.revoke(set);
+		} catch {
+			// not a token response: nothing to revoke
+		}
+		return ended();
+	};
+
+	async function run(trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): Promise<TokenSet> {
+		const ticket = machine.ticket();
+		const start = machine.set;
+		const call = parts.refresh;
+		if (!start) throw ended();
+		if (!call || start.refreshToken === undefined) {
+			if (!timing.isUsable(start)) parts.end(ticket, 'expired');
+			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'The session has no refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint is configured');
+		}
+		const { signal } = machine;
+		let presented = start;
+		try {
+			return await parts.tabs.withLock(async () => {
+				const shared = await parts.readShared();
+				if (!machine.holds(ticket)) throw ended();
+				if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !timing.isDue(shared) && timing.isUsable(shared))) {
+					return takeShared(ticket, shared, trigger, wakeEvent);
+				}
+				presented = shared;
+				const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.fetch }), 'REFRESH_FAILED', 'Refresh', signal);
+				const answer = await untilAborted(answering, signal, drop);
+				if (!machine.holds(ticket)) throw drop(answer);
+				const next = toTokenSet(answer.body, answer.receipt, shared);
+				const stored = await parts.write(shared, next);
+				if (!machine.holds(ticket)) {
+					parts.revoke(next);
+					throw ended();
+				}
+				if (stored) {
+					commit(ticket, next, trigger, false, wakeEvent);
+					parts.tabs.post({ type: 'tokens', set: next });
+					return next;
+				}
+				// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
+				const now = await parts.readShared();
+				if (!machine.holds(ticket)) throw ended();
+				if (now === null || now.sid !== ticket.sid) parts.revoke(next);
+				return takeShared(ticket, now, trigger, wakeEvent);
+			});
+		} catch (thrown) {
+			if (!machine.holds(ticket)) throw thrown instanceof TokenKeeperError && thrown.code === 'SESSION_EXPIRED' ? thrown : ended(thrown);
+			const error = (await asTokenKeeperError(thrown, 'REFRESH_FAILED', 'Refresh')) as TokenKeeperError;
+			const kind = classifyRefreshFailure(error);
+			if (kind === 'rejected') {
+				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
+				const now = await parts.readShared();
+				if (machine.holds(ticket) && now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && timing.isUsable(now)) return commit(ticket, now, trigger, true, wakeEvent);
+				parts.end(ticket, endReason(presented.refreshExpiresAt, trigger === 'unauthorized' && timing.isUsable(presented)), error);
+				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
+			}
+			if (kind === 'transient') parts.reportError(error, { retryInMs: gate.backOff(error), trigger });
+			else {
+				gate.halt(error);
+				parts.reportError(error, { trigger });
+			}
+			parts.reschedule();
+			throw error;
+		}
+	}
+
+	return {
+		refresh(trigger, wakeEvent) {
+			inflight ??= run(trigger, wakeEvent).finally(() => {
+				inflight = undefined;
+			});
+			return inflight;
+		},
+		get inflight() {
+			return inflight;
+		},
+	};
+}

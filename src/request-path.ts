@@ -1,0 +1,107 @@
+import { TokenKeeperError } from './errors.js';
+import type { Authorizer, Grant } from './http.js';
+import type { Refresher } from './refresh.js';
+import type { RetryGate } from './retry-gate.js';
+import type { SessionMachine, Ticket } from './session.js';
+import type { Timing } from './timing.js';
+import type { TokenSet } from './tokens.js';
+
+/** What the request path needs from the keeper. */
+export interface RequestParts {
+	machine: SessionMachine;
+	timing: Timing;
+	gate: RetryGate;
+	refresher: Refresher;
+	trusts: Authorizer['trusts'];
+	fetch: typeof globalThis.fetch;
+	canRefresh(set: TokenSet): boolean;
+	offline(): boolean;
+	/** Settles once stored tokens are loaded and any re-check of storage after a wake is done. */
+	whenSettled(): Promise<void>;
+	endExpired(ticket: Ticket): void;
+}
+
+/** How many recent tokens are remembered (to recognise the keeper's own, and the ones a 401 already cost a refresh). */
+const REMEMBERED = 4;
+const remember = (list: string[], token: string) => {
+	if (!list.includes(token)) list.unshift(token);
+	list.length = Math.min(list.length, REMEMBERED);
+};
+
+/**
+ * The keeper's side of the request path: which token a request may carry, and what to replay with after a 401.
+ * A grant carries the ticket of the session it came from: a replay happens only with a newer token of that same
+ * session (never another user's), and each access token costs at most one refresh after a 401; a token that such
+ * a refresh brought and that still meets a 401 costs none (the API refuses every token: the app sees the 401).
+ */
+export function createRequestPath(parts: RequestParts): Authorizer {
+	const { machine, timing, gate, refresher } = parts;
+	/** The grants handed out lately, newest first. */
+	const handedOut: Grant[] = [];
+	/** Tokens a 401 already spent a refresh on. */
+	const spent: string[] = [];
+	/** Tokens such a refresh brought: refused too, they cost no other refresh. */
+	const brought: string[] = [];
+
+	const grantOf = (set: TokenSet, ticket: Ticket): Grant => {
+		const known = handedOut.find((grant) => grant.token === set.accessToken && grant.ticket.generation === ticket.generation);
+		if (known) return known;
+		const grant = { token: set.accessToken, ticket };
+		handedOut.unshift(grant);
+		handedOut.length = Math.min(handedOut.length, REMEMBERED);
+		return grant;
+	};
+
+	async function grant(): Promise<Grant | null> {
+		await parts.whenSettled();
+		const ticket = machine.ticket();
+		const set = machine.set;
+		if (!set) return null;
+		const refreshable = parts.canRefresh(set);
+		if (timing.isUsable(set)) {
+			if (timing.isDue(set) && refreshable && gate.mayTry() && !parts.offline()) refresher.refresh('request').catch(() => undefined);
+			return grantOf(set, ticket);
+		}
+		if (!refreshable) {
+			parts.endExpired(ticket);
+			return null;
+		}
+		if (parts.offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the access token needs a refresh, which will run when the browser is back online');
+		if (!gate.mayTry() && gate.failure) throw gate.failure;
+		try {
+			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
+			let next = await refresher.refresh('request');
+			if (!timing.isUsable(next) && machine.holds(ticket)) next = await refresher.refresh('request');
+			return machine.holds(ticket) ? grantOf(next, ticket) : null;
+		} catch (error) {
+			if (!machine.holds(ticket) || !machine.set) return null;
+			throw error;
+		}
+	}
+
+	async function afterUnauthorized(sent: Grant): Promise<Grant | null> {
+		const set = machine.set;
+		if (!set || !machine.holds(sent.ticket)) return null; // signed out, or another session now: never replay under it
+		if (set.accessToken !== sent.token) {
+			// refreshed while the request was out: replay with the newer token of the same session
+			const next = timing.isUsable(set) ? grantOf(set, sent.ticket) : await grant();
+			return next && machine.holds(sent.ticket) ? next : null;
+		}
+		if (!parts.canRefresh(set)) {
+			parts.endExpired(sent.ticket);
+			return null;
+		}
+		const inflight = refresher.inflight;
+		if (brought.includes(sent.token) || (spent.includes(sent.token) && !inflight) || (!inflight && !gate.mayTry())) return null;
+		remember(spent, sent.token);
+		try {
+			const next = await (inflight ?? refresher.refresh('unauthorized'));
+			remember(brought, next.accessToken);
+			return machine.holds(sent.ticket) && next.accessToken !== sent.token ? grantOf(next, sent.ticket) : null;
+		} catch {
+			return null;
+		}
+	}
+
+	return { trusts: parts.trusts, fetch: parts.fetch, grant, afterUnauthorized, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
+}
