@@ -11,7 +11,7 @@ import { createSessionMachine, type Ticket } from './session.js';
 import { createTokenStore } from './storage/token-store.js';
 import { createTabs, type TabMessage } from './tabs.js';
 import { createTiming } from './timing.js';
-import { isTokenSet, toTokenSet, type TokenSet } from './tokens.js';
+import { isTokenSet, newerSession, toTokenSet, type TokenSet } from './tokens.js';
 import type { AuthEvent, Listener, LogoutReason, RedirectContext, RedirectLogin, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
 
 const DEFAULT_TIMEOUT = 10_000;
@@ -119,13 +119,12 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	/** Storage or a tab holds another user's session: this one ends (`other-tab`), then that one is synced. */
 	function switchTo(ticket: Ticket, set: TokenSet) {
-		if (!machine.holds(ticket) || machine.hasEnded(set.sid)) return;
-		end(ticket, 'other-tab');
-		sync(set);
+		if (machine.hasEnded(set.sid) || !end(ticket, 'other-tab')) return;
+		sync(machine.ticket(), set);
 	}
 
-	function sync(set: TokenSet) {
-		if (machine.move(machine.ticket(), set, { type: 'sync', source: 'other-tab' })) {
+	function sync(ticket: Ticket, set: TokenSet) {
+		if (machine.move(ticket, set, { type: 'sync', source: 'other-tab' })) {
 			gate.succeeded(timing.dueOnArrival(set));
 			reschedule();
 		}
@@ -144,9 +143,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const { set } = message;
 		if (!isTokenSet(set) || machine.hasEnded(set.sid)) return;
 		const current = machine.set;
-		if (current && current.sid !== set.sid) return switchTo(machine.ticket(), set);
+		if (current && current.sid !== set.sid) return newerSession(set, current) ? switchTo(machine.ticket(), set) : undefined; // two logins at once: the newer wins in every tab
 		if (current?.accessToken === set.accessToken || (current && current.receivedAt > set.receivedAt)) return;
-		sync(set);
+		sync(machine.ticket(), set);
 	}
 
 	/**
@@ -204,18 +203,27 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	async function startSession(answer: TokenAnswer): Promise<Session> {
 		const set = toTokenSet(answer.body, answer.receipt);
-		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
-		const ticket = machine.ticket();
-		machine.move(ticket, set, { type: 'login' });
+		const replaced = machine.set && end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
+		if (replaced) void revoke(replaced.set);
+		machine.move(machine.ticket(), set, { type: 'login' });
 		gate.succeeded(timing.dueOnArrival(set));
 		reschedule();
-		persisted = await store.save(set).then(
-			() => true,
+		const written = await store.save(set).then(
+			(written) => {
+				persisted = true;
+				return written;
+			},
 			(error: TokenKeeperError) => {
 				reportError(error); // a session that cannot be stored still works in this tab
-				return false;
+				persisted = false;
+				return true;
 			},
 		);
+		if (!written) {
+			// Another tab signed in to a newer session meanwhile: that one wins here too.
+			const stored = await readShared();
+			if (stored && machine.set === set && newerSession(stored, set)) switchTo(machine.ticket(), stored);
+		}
 		if (machine.set === set) tabs.post({ type: 'tokens', set });
 		return machine.session;
 	}
@@ -231,11 +239,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const ticket = machine.ticket();
 		const current = machine.set;
 		const done = readShared().then((stored) => {
-			if (!machine.holds(ticket)) return;
 			if (current && stored?.sid !== current.sid) {
 				if (stored) switchTo(ticket, stored);
 				else end(ticket, 'other-tab');
-			} else if (stored && (!current || stored.receivedAt > current.receivedAt)) sync(stored);
+			} else if (stored && (!current || stored.receivedAt > current.receivedAt)) sync(ticket, stored);
 			check(wakeEvent);
 		});
 		resyncing = done.finally(() => {
@@ -265,7 +272,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		} catch (error) {
 			failure = error as TokenKeeperError;
 		}
-		if (!machine.holds(ticket)) return; // a login or another tab got there first
+		// a login or another tab that got there first made the ticket stale: the stored set is not taken then
 		if (loaded && machine.move(ticket, loaded, { type: 'sync', source: 'storage' })) {
 			gate.succeeded(timing.dueOnArrival(loaded));
 			return reschedule();

@@ -78,6 +78,16 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		return set;
 	};
 
+	/** Commits a set the endpoint just minted; refused for a stale ticket, and then its refresh token is revoked. */
+	const commitFresh = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined) => {
+		try {
+			return commit(ticket, set, trigger, false, wakeEvent);
+		} catch {
+			parts.revoke(set);
+			return undefined;
+		}
+	};
+
 	/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
 	const takeShared = (ticket: Ticket, shared: TokenSet | null, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): TokenSet => {
 		if (shared === null) {
@@ -102,6 +112,46 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		return ended();
 	};
 
+	/**
+	 * The part under the tab lock. Should the session end while it runs, its stored set is cleared before the lock is
+	 * let go: its refresh token may be on its way to the server already, and the next tab to hold the lock must not
+	 * find it in storage and present it again.
+	 */
+	async function inLock(
+		ticket: Ticket,
+		start: TokenSet,
+		call: NonNullable<EndpointFunctions['refresh']>,
+		trigger: RefreshTrigger,
+		wakeEvent: WakeEvent | undefined,
+		present: (set: TokenSet) => void,
+	): Promise<TokenSet> {
+		const { signal } = machine;
+		try {
+			const shared = await parts.readShared();
+			if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
+			if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !timing.isDue(shared) && timing.isUsable(shared))) {
+				return takeShared(ticket, shared, trigger, wakeEvent);
+			}
+			present(shared);
+			const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.fetch }), 'REFRESH_FAILED', 'Refresh', signal);
+			const answer = await untilAborted(answering, signal, drop);
+			const next = toTokenSet(answer.body, answer.receipt, shared);
+			if (await parts.write(shared, next)) {
+				// The ticket decides: a session that ended while the answer was being stored stays ended.
+				if (!commitFresh(ticket, next, trigger, wakeEvent)) throw ended();
+				parts.tabs.post({ type: 'tokens', set: next });
+				return next;
+			}
+			// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
+			const now = await parts.readShared();
+			if (now === null || now.sid !== ticket.sid) parts.revoke(next);
+			return takeShared(ticket, now, trigger, wakeEvent);
+		} catch (error) {
+			if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
+			throw error;
+		}
+	}
+
 	async function run(trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): Promise<TokenSet> {
 		const ticket = machine.ticket();
 		const start = machine.set;
@@ -111,36 +161,13 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			if (!timing.isUsable(start)) parts.end(ticket, 'expired');
 			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'The session has no refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint is configured');
 		}
-		const { signal } = machine;
 		let presented = start;
 		try {
-			return await parts.tabs.withLock(async () => {
-				const shared = await parts.readShared();
-				if (!machine.holds(ticket)) throw ended();
-				if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !timing.isDue(shared) && timing.isUsable(shared))) {
-					return takeShared(ticket, shared, trigger, wakeEvent);
-				}
-				presented = shared;
-				const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.fetch }), 'REFRESH_FAILED', 'Refresh', signal);
-				const answer = await untilAborted(answering, signal, drop);
-				if (!machine.holds(ticket)) throw drop(answer);
-				const next = toTokenSet(answer.body, answer.receipt, shared);
-				const stored = await parts.write(shared, next);
-				if (!machine.holds(ticket)) {
-					parts.revoke(next);
-					throw ended();
-				}
-				if (stored) {
-					commit(ticket, next, trigger, false, wakeEvent);
-					parts.tabs.post({ type: 'tokens', set: next });
-					return next;
-				}
-				// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
-				const now = await parts.readShared();
-				if (!machine.holds(ticket)) throw ended();
-				if (now === null || now.sid !== ticket.sid) parts.revoke(next);
-				return takeShared(ticket, now, trigger, wakeEvent);
-			});
+			return await parts.tabs.withLock(() =>
+				inLock(ticket, start, call, trigger, wakeEvent, (set) => {
+					presented = set;
+				}),
+			);
 		} catch (thrown) {
 			if (!machine.holds(ticket)) throw thrown instanceof TokenKeeperError && thrown.code === 'SESSION_EXPIRED' ? thrown : ended(thrown);
 			const error = (await asTokenKeeperError(thrown, 'REFRESH_FAILED', 'Refresh')) as TokenKeeperError;
@@ -148,7 +175,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			if (kind === 'rejected') {
 				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
 				const now = await parts.readShared();
-				if (machine.holds(ticket) && now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && timing.isUsable(now)) return commit(ticket, now, trigger, true, wakeEvent);
+				if (now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && timing.isUsable(now)) return commit(ticket, now, trigger, true, wakeEvent);
 				parts.end(ticket, endReason(presented.refreshExpiresAt, trigger === 'unauthorized' && timing.isUsable(presented)), error);
 				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
 			}

@@ -90,7 +90,9 @@ export function createSessionMachine(emit: (session: Session, event: AuthEvent) 
 				session = signedOut('unauthenticated');
 				changeSession();
 			} else {
-				if (ended.has(next.sid)) return false;
+				// A set of another session (a login, a tab's message, storage): never one that ended. A set of the ticket's own
+				// session (a refresh) is the ticket's business: once that session changed, the ticket no longer holds.
+				if (next.sid !== ticket.sid && ended.has(next.sid)) return false;
 				if (set && set.sid !== next.sid) return false;
 				if (set && next.receivedAt < set.receivedAt) return false;
 				if (!set) changeSession();

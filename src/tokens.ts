@@ -5,7 +5,7 @@ import type { Claims, TokenResponse } from './types.js';
 /** A normalised token set, as kept in memory, in storage and on the tab channel. */
 export interface TokenSet {
 	readonly v: 1;
-	/** Random id of the session: a login starts one, refreshes keep it. */
+	/** Id of the session: a login starts one, refreshes keep it. Ids sort by when their sessions began (see {@link newerSession}). */
 	readonly sid: string;
 	readonly accessToken: string;
 	readonly refreshToken?: string;
@@ -113,7 +113,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 	const idToken = optionalString(field(response, 'id_token', 'idToken')) ?? previous?.idToken;
 	return {
 		v: 1,
-		sid: previous?.sid ?? randomId(),
+		sid: previous?.sid ?? sessionId(receipt.receivedAt),
 		accessToken,
 		tokenType: 'Bearer',
 		receivedAt: receipt.receivedAt,
@@ -152,6 +152,22 @@ export function scopesOf(set: TokenSet, claims: Claims | null): string[] {
 	const scope = set.scope ?? (Array.isArray(claim) ? claim.join(' ') : claim);
 	return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
 }
+
+let lastStart = 0;
+/**
+ * A session id: when it began (fixed-width base 36, so ids sort in time; strictly later than the previous one of this
+ * page, so a page's logins sort in the order they happened even within a millisecond), then 128 random bits.
+ */
+function sessionId(at: number): string {
+	lastStart = Math.max(Math.floor(at), lastStart + 1);
+	return `${lastStart.toString(36).padStart(9, '0')}.${randomId()}`;
+}
+
+/**
+ * Whether `a` belongs to a session that began after `b`'s: when two tabs sign in at about the same time, every tab
+ * and storage settle on the newer session, whatever order their messages and writes arrive in.
+ */
+export const newerSession = (a: TokenSet, b: TokenSet) => a.sid > b.sid;
 
 /** A random id (128 bits, hex). */
 export function randomId(): string {

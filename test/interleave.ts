@@ -6,10 +6,11 @@ import type { StorageAdapter } from '../src/index.js';
  * delivers them (or drops those meant for a tab that is "in the back/forward cache"), and a Web Lock manager.
  * `install()` puts both on `globalThis`; keepers created afterwards with `crossTab: true` use them.
  */
-export function createTabHub() {
+export function createTabHub({ schedule }: { schedule?: (deliver: () => void) => void } = {}) {
 	const queue: { to: FakeChannel; data: unknown }[] = [];
 	const open = new Set<FakeChannel>();
 	const deaf = new Set<number>();
+	const lines = new Map<string, unknown[]>();
 	let ids = 0;
 
 	class FakeChannel {
@@ -19,7 +20,22 @@ export function createTabHub() {
 			open.add(this);
 		}
 		postMessage(data: unknown) {
-			for (const other of open) if (other !== this && other.name === this.name) queue.push({ to: other, data: structuredClone(data) });
+			for (const other of open) {
+				if (other === this || other.name !== this.name) continue;
+				const entry = { to: other, data: structuredClone(data) };
+				if (!schedule) queue.push(entry);
+				else {
+					// A channel delivers one sender's messages to one receiver in order; only the moment is the scheduler's.
+					const key = `${this.id}>${other.id}`;
+					const line = lines.get(key) ?? [];
+					lines.set(key, [...line, entry.data]);
+					schedule(() => {
+						const [data, ...rest] = lines.get(key) ?? [];
+						lines.set(key, rest);
+						if (open.has(other) && !deaf.has(other.id)) other.onmessage?.({ data } as MessageEvent);
+					});
+				}
+			}
 		}
 		close() {
 			open.delete(this);
@@ -54,11 +70,6 @@ export function createTabHub() {
 				const { to, data } = queue.shift()!;
 				if (open.has(to) && !deaf.has(to.id)) to.onmessage?.({ data } as MessageEvent);
 			}
-		},
-		/** Delivers one waiting message, picked by `index` (for a scheduler that chooses the order). */
-		deliverAt(index: number) {
-			const [entry] = queue.splice(index % Math.max(1, queue.length), 1);
-			if (entry && open.has(entry.to) && !deaf.has(entry.to.id)) entry.to.onmessage?.({ data: entry.data } as MessageEvent);
 		},
 		/** The `n`th channel opened (the `n`th keeper created) misses every message from now on, as a cached page does. */
 		deafen(n: number) {

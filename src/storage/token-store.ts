@@ -1,5 +1,5 @@
 import { TokenKeeperError } from '../errors.js';
-import { isTokenSet, type TokenSet } from '../tokens.js';
+import { isTokenSet, newerSession, type TokenSet } from '../tokens.js';
 import type { StorageAdapter, TokenKeeperOptions } from '../types.js';
 import { memoryAdapter, webStorageAdapter } from './adapters.js';
 import { indexedDbAdapter } from './indexeddb.js';
@@ -10,7 +10,8 @@ export interface TokenStore {
 	readonly shared: boolean;
 	/** The stored set, or `null` when there is none. Throws `STORAGE_FAILED` when it cannot be read or is not a token set. */
 	load(): Promise<TokenSet | null>;
-	save(set: TokenSet): Promise<void>;
+	/** Writes a new session's set, unless storage holds a newer session already (then `false`). */
+	save(set: TokenSet): Promise<boolean>;
 	/** Replaces `expected` by `next` atomically; `false` (and nothing written) when the stored set is no longer `expected`. */
 	replace(expected: TokenSet, next: TokenSet): Promise<boolean>;
 	/** Removes the stored set of session `sid` (a newer session another tab started is left alone). */
@@ -81,7 +82,17 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 			}
 			return value;
 		},
-		save: (set) => run('write', (store) => store.set(key, set)),
+		save: (set) =>
+			run('write', async (store) => {
+				let written = false;
+				const updater = (current: unknown) => {
+					written = !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set);
+					return written ? set : current;
+				};
+				if (store.update) await store.update(key, updater);
+				else if (updater(await store.get(key)) === set) await store.set(key, set);
+				return written;
+			}),
 		replace: (expected, next) =>
 			run('update', async (store) => {
 				let replaced = false;
