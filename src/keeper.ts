@@ -3,6 +3,7 @@ import { asTokenKeeperError, callRevocation, callTokenEndpoint, endpointFunction
 import { TokenKeeperError } from './errors.js';
 import { backoffDelay, classifyRefreshFailure, wasRevoked } from './failures.js';
 import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
+import { checkOptions } from './options.js';
 import { trustedOriginsOf } from './origins.js';
 import { createSchedule } from './schedule.js';
 import { createTokenStore } from './storage/token-store.js';
@@ -35,12 +36,6 @@ function sessionOf(set: TokenSet): Session {
  */
 const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 
-/** A duration option, checked: NaN or a negative lead would send expired tokens, or spin the timer. */
-function milliseconds(value: number | undefined, option: string, min: number): number | undefined {
-	if (value !== undefined && !(typeof value === 'number' && value >= min)) throw new TypeError(`tokenkeeper: ${option} takes milliseconds (a number >= ${min}), not ${String(value)}`);
-	return value;
-}
-
 /** `signal`, also aborted after `ms`. */
 function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
 	const timeout = AbortSignal.timeout(ms);
@@ -66,8 +61,9 @@ function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
  */
 export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper {
 	const name = options.name ?? 'default';
-	const timeout = milliseconds(options.timeout, 'timeout', 1) ?? DEFAULT_TIMEOUT;
-	const refreshBefore = milliseconds(options.refreshBefore, 'refreshBefore', 0);
+	const checked = checkOptions(options); // every option, checked at once (options.ts)
+	const timeout = checked.timeout ?? DEFAULT_TIMEOUT;
+	const refreshBefore = checked.refreshBefore;
 	const lifetime = new AbortController();
 	const fetch: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
 	const calls = endpointFunctions(options.endpoints, options.apiUrl);
