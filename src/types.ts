@@ -26,16 +26,44 @@ export interface TokenResponse {
 /** The claims of a decoded JWT access token. */
 export type Claims = JwtPayload & Record<string, unknown>;
 
-/** Where the SDK stands. Read it with `auth.session`; it is a new object after every change. */
-export interface Session {
-	/** `loading` until stored tokens are read, then `authenticated` or `unauthenticated`. */
-	readonly status: 'loading' | 'authenticated' | 'unauthenticated';
-	readonly accessToken: string | null;
-	/** When the access token expires, in the local clock (ms since epoch), corrected for server clock skew. `null` when unknown. */
+/**
+ * Where the SDK stands: signed in, or not (yet). Read it with `auth.session`; it is a new frozen object
+ * after every change. Narrow on `status` to reach the token:
+ *
+ * @example
+ * const session = auth.session;
+ * if (session.status === 'authenticated') {
+ *   session.accessToken; // string
+ *   session.claims?.sub; // claims are null for an opaque (non-JWT) token
+ * } else {
+ *   session.accessToken; // null
+ * }
+ */
+export type Session = AuthenticatedSession | SignedOutSession;
+
+/** A session with an access token. */
+export interface AuthenticatedSession {
+	readonly status: 'authenticated';
+	/** The current access token. */
+	readonly accessToken: string;
+	/**
+	 * When the access token expires, in the local clock (ms since epoch), corrected for server clock skew.
+	 * `null` only when the server gave no expiry at all (no `exp`, no `expires_in`): then the token is used until a 401.
+	 */
 	readonly expiresAt: number | null;
-	/** The decoded claims of a JWT access token; `null` for an opaque token or when signed out. */
+	/** The decoded claims of a JWT access token; `null` only for an opaque (non-JWT) token. */
 	readonly claims: Claims | null;
 	/** Granted scopes, from the token response's `scope` or the token's `scope`/`scp` claim. */
+	readonly scopes: readonly string[];
+}
+
+/** No session: `loading` until stored tokens are read, then `unauthenticated` until a login. */
+export interface SignedOutSession {
+	readonly status: 'loading' | 'unauthenticated';
+	readonly accessToken: null;
+	readonly expiresAt: null;
+	readonly claims: null;
+	/** Always empty. */
 	readonly scopes: readonly string[];
 }
 
