@@ -224,7 +224,14 @@ export interface LogoutOptions {
 	openUrl?: (url: string) => void | Promise<void>;
 }
 
-/** What a keeper lends its redirect login. */
+/**
+ * What a keeper lends its redirect login: part of the redirect-login extension seam (see {@link RedirectLogin}).
+ *
+ * @example
+ * // inside a RedirectLogin's handleRedirectCallback(url, context):
+ * const answer = { body: await response.json(), receipt: { sentAt, receivedAt: Date.now() } };
+ * const session = await context.startSession(answer);
+ */
 export interface RedirectContext {
 	readonly name: string;
 	readonly fetch: typeof globalThis.fetch;
@@ -238,7 +245,24 @@ export interface RedirectContext {
 	reportError(error: TokenKeeperError): void;
 }
 
-/** The redirect login of an OAuth 2.0 server, behind `auth.loginWithRedirect`, `auth.handleRedirectCallback` and `auth.logout({ returnTo })`; `oauth2()` provides it. */
+/**
+ * The redirect-login extension seam: what stands behind `auth.loginWithRedirect`, `auth.handleRedirectCallback`
+ * and `auth.logout({ returnTo })`. `oauth2()` provides the standard one (authorization code with PKCE, RFC 9700);
+ * implement it only for a flow that is not that one (a popup, a native shell's own browser), passed as the
+ * `redirectLogin` option. It is public and kept stable for that reason; an implementation must check its own
+ * answers (state, issuer, ID token) before calling `context.startSession`, as `oauth2()`'s does.
+ *
+ * @example
+ * const popupLogin: RedirectLogin = {
+ *   async loginWithRedirect(options, context) { window.open(myAuthorizeUrl(options)); },
+ *   async handleRedirectCallback(url, context) {
+ *     const answer = await myCodeExchange(url, context.fetch, context.timed());
+ *     return { session: await context.startSession(answer), appState: undefined };
+ *   },
+ *   async endSession() {},
+ * };
+ * createTokenKeeper({ redirectLogin: popupLogin, endpoints: { refresh: myRefresh } });
+ */
 export interface RedirectLogin {
 	loginWithRedirect(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
 	handleRedirectCallback(url: string, context: RedirectContext): Promise<{ session: Session; appState: unknown }>;
@@ -296,7 +320,11 @@ export interface TokenKeeperOptions {
 	 * @example fetch: (input, init) => window.fetch(input, init)
 	 */
 	fetch?: typeof globalThis.fetch;
-	/** The redirect login of an OAuth 2.0 server: spread `oauth2({ … })` into the options to set it. */
+	/**
+	 * The redirect login behind `loginWithRedirect` (see {@link RedirectLogin}, the extension seam). Usually set by
+	 * spreading `oauth2({ … })` into the options.
+	 * @example redirectLogin: oauth2({ issuer, clientId }).redirectLogin
+	 */
 	redirectLogin?: RedirectLogin;
 }
 
