@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { destinationOf, isRequest } from './destination.js';
 import type { Ticket } from './session.js';
 import type { KyHooks } from './types.js';
 
@@ -24,7 +25,6 @@ export interface Authorizer {
 
 const bearer = (token: string) => `Bearer ${token}`;
 const sentToken = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
-const urlOf = (input: RequestInfo | URL) => (input instanceof Request ? input.url : String(input));
 
 /**
  * A 401 about the token: one from the origin the token went to. A response redirected to another origin was
@@ -73,15 +73,16 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 	}
 
 	return async (input, init) => {
-		let url: URL;
-		try {
-			url = new URL(urlOf(input), globalThis.location?.href);
-		} catch {
-			return fetch(input, init); // let fetch report the bad URL its own way
-		}
-		if (!authorizer.trusts(url)) return fetch(input, init);
+		// Where the request goes, as fetch will see it (see destination.ts); unknown means no token, and fetch
+		// reports a bad URL its own way.
+		const url = destinationOf(input);
+		if (url === null || !authorizer.trusts(url)) return fetch(input, init);
+		const asRequest = isRequest(input);
+		// A string or URL is sent as the absolute URL just checked: a `<base>` changed, or a URL object
+		// mutated, while the token is fetched cannot move the request elsewhere.
+		if (!asRequest) input = url.href;
 
-		if (!(input instanceof Request) && resendable(init?.body)) {
+		if (!asRequest && resendable(init?.body)) {
 			// The common case: the same input and init can be sent twice, no Request needs building.
 			const headers = new Headers(init?.headers);
 			if (headers.has('authorization')) return fetch(input, init);
@@ -94,8 +95,8 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 				() => fetch(input, init),
 			);
 		}
-		const own = forKy && input instanceof Request;
-		const request = own ? input : new Request(input, init);
+		const own = forKy && asRequest;
+		const request = own ? (input as Request) : new Request(input, init);
 		const fetchOnly = own ? init : undefined; // ky's options for fetch alone
 		if (request.headers.has('authorization')) return fetch(request, fetchOnly);
 		const attempts = [request, request.body === null ? request : request.clone()]; // cloned before the first send

@@ -2,6 +2,7 @@ export { createTokenKeeper } from './keeper.js';
 export { oauth2, type OAuth2Options, type OAuth2Preset } from './oauth2/preset.js';
 export { TokenKeeperError, type ErrorCode, type ErrorDetails } from './errors.js';
 export type {
+	AuthenticatedSession,
 	AuthEvent,
 	Claims,
 	Credentials,
@@ -17,6 +18,7 @@ export type {
 	RedirectLogin,
 	RefreshTrigger,
 	Session,
+	SignedOutSession,
 	StorageAdapter,
 	TokenKeeper,
 	TokenKeeperOptions,

@@ -2,6 +2,7 @@ import ky from 'ky';
 import { callRevocation, callTokenEndpoint, endpointFunctions, networkFetch, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
+import { checkOptions } from './options.js';
 import { trustedOriginsOf } from './origins.js';
 import { createRefresher } from './refresh.js';
 import { createRequestPath } from './request-path.js';
@@ -21,12 +22,6 @@ const DEFAULT_TIMEOUT = 10_000;
  * there it would join the keepers of every request a server renders: one user's tokens must never reach another's.
  */
 const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
-
-/** A duration option, checked: NaN or a negative lead would send expired tokens, or spin the timer. */
-function milliseconds(value: number | undefined, option: string, min: number): number | undefined {
-	if (value !== undefined && !(typeof value === 'number' && value >= min)) throw new TypeError(`tokenkeeper: ${option} takes milliseconds (a number >= ${min}), not ${String(value)}`);
-	return value;
-}
 
 /** Aborted when any of `signals` is, or after `ms`. */
 function withTimeout(signals: AbortSignal[], ms: number): AbortSignal {
@@ -53,8 +48,9 @@ function withTimeout(signals: AbortSignal[], ms: number): AbortSignal {
  */
 export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper {
 	const name = options.name ?? 'default';
-	const timeout = milliseconds(options.timeout, 'timeout', 1) ?? DEFAULT_TIMEOUT;
-	const timing = createTiming(milliseconds(options.refreshBefore, 'refreshBefore', 0));
+	const checked = checkOptions(options); // every option, checked at once (options.ts)
+	const timeout = checked.timeout ?? DEFAULT_TIMEOUT;
+	const timing = createTiming(checked.refreshBefore);
 	const lifetime = new AbortController();
 	const fetch = networkFetch((input, init) => (options.fetch ?? globalThis.fetch)(input, init));
 	const calls = endpointFunctions(options.endpoints, options.apiUrl);
@@ -102,19 +98,22 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	/**
 	 * Ends `ticket`'s session here (refused for a stale ticket). Unless another tab told us, also in the other tabs
 	 * and in storage: the clear waits for this tab's refresh to settle and takes the tab lock, so that no refresh
-	 * in any tab writes the session back after it. Returns the ended set and that clean-up.
+	 * in any tab writes the session back after it. The refresh token this tab holds is revoked unless the server
+	 * refused it already, or the tab that ended the session revoked that very token (`revokedElsewhere`): one newer
+	 * than the other tab knew was minted after its logout. Returns the ended set and the clean-up.
 	 */
-	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError): { set: TokenSet; cleared: Promise<void> } | null {
+	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> } | null {
 		const set = machine.set;
 		if (!set || !machine.move(ticket, null, { type: 'logout', reason, ...(error && { error }) })) return null;
 		schedule.at(undefined);
-		if (reason === 'other-tab') return { set, cleared: Promise.resolve() };
+		const revoked = reason === 'expired' || reason === 'revoked' || (revokedElsewhere && set.refreshToken === revokedElsewhere.refreshToken) ? undefined : revoke(set);
+		if (reason === 'other-tab') return { set, done: Promise.resolve(revoked) };
 		tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });
 		const cleared = (async () => {
 			await refresher.inflight?.catch(() => undefined);
 			await tabs.withLock(() => store.clear(set.sid)).catch(reportError);
 		})();
-		return { set, cleared };
+		return { set, done: Promise.all([cleared, revoked]) };
 	}
 
 	/** Storage or a tab holds another user's session: this one ends (`other-tab`), then that one is synced. */
@@ -135,9 +134,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			machine.forget(message.sid);
 			const set = machine.set;
 			if (set?.sid !== message.sid) return;
-			end(machine.ticket(), 'other-tab');
-			// A refresh token newer than the one the other tab revoked was minted after its logout: revoke it too.
-			if (set.refreshToken !== undefined && set.refreshToken !== message.refreshToken) void revoke(set);
+			end(machine.ticket(), 'other-tab', undefined, message);
 			return;
 		}
 		const { set } = message;
@@ -203,8 +200,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	async function startSession(answer: TokenAnswer): Promise<Session> {
 		const set = toTokenSet(answer.body, answer.receipt);
-		const replaced = machine.set && end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
-		if (replaced) void revoke(replaced.set);
+		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
 		machine.move(machine.ticket(), set, { type: 'login' });
 		gate.succeeded(timing.dueOnArrival(set));
 		reschedule();
@@ -343,7 +339,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		async logout(logoutOptions = {}) {
 			await ready;
 			const result = end(machine.ticket(), 'user');
-			if (result) await Promise.all([result.cleared, revoke(result.set)]);
+			await result?.done;
 			await options.redirectLogin?.endSession(logoutOptions, result?.set.idToken, redirectContext);
 		},
 		loginWithRedirect: async (loginOptions = {}) => redirectFlow().loginWithRedirect(loginOptions, redirectContext),

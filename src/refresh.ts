@@ -126,6 +126,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		present: (set: TokenSet) => void,
 	): Promise<TokenSet> {
 		const { signal } = machine;
+		let presented: TokenSet | undefined;
 		try {
 			const shared = await parts.readShared();
 			if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
@@ -133,6 +134,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 				return takeShared(ticket, shared, trigger, wakeEvent);
 			}
 			present(shared);
+			presented = shared;
 			const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.fetch }), 'REFRESH_FAILED', 'Refresh', signal);
 			const answer = await untilAborted(answering, signal, drop);
 			const next = toTokenSet(answer.body, answer.receipt, shared);
@@ -148,6 +150,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			return takeShared(ticket, now, trigger, wakeEvent);
 		} catch (error) {
 			if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
+			else if (presented && error instanceof TokenKeeperError && classifyRefreshFailure(error) === 'rejected') await parts.store.discard(presented).catch(() => undefined);
 			throw error;
 		}
 	}

@@ -72,7 +72,9 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
 			let next = await refresher.refresh('request');
 			if (!timing.isUsable(next) && machine.holds(ticket)) next = await refresher.refresh('request');
-			return machine.holds(ticket) ? grantOf(next, ticket) : null;
+			if (!machine.holds(ticket)) return null;
+			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired before it could be used: the answer took longer than the token lives');
+			return grantOf(next, ticket);
 		} catch (error) {
 			if (!machine.holds(ticket) || !machine.set) return null;
 			throw error;
@@ -97,7 +99,9 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		try {
 			const next = await (inflight ?? refresher.refresh('unauthorized'));
 			remember(brought, next.accessToken);
-			return machine.holds(sent.ticket) && next.accessToken !== sent.token ? grantOf(next, sent.ticket) : null;
+			// a token that ran out on its way back (a slow answer, a sleep) goes through the usual path: never sent expired
+			const replay = timing.isUsable(next) ? grantOf(next, sent.ticket) : await grant();
+			return replay && machine.holds(sent.ticket) && replay.token !== sent.token ? replay : null;
 		} catch {
 			return null;
 		}

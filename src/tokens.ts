@@ -42,6 +42,14 @@ export function decodeClaims(token: string): Claims | null {
 	}
 }
 
+/**
+ * The syntax of a token in `Authorization: Bearer …`: `b64token` (RFC 6750 section 2.1,
+ * https://www.rfc-editor.org/rfc/rfc6750#section-2.1). It is RFC 9110's `token68` too, which is also what
+ * `Authorization: DPoP …` carries (RFC 9449 section 7.1), so the check holds for sender-constrained tokens.
+ * A token outside it (`abc€def`, control characters, spaces) would make every request throw a raw TypeError.
+ */
+const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 const field = (response: Record<string, unknown>, snake: keyof TokenResponse, camel: keyof TokenResponse): unknown => response[snake] ?? response[camel];
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const finiteNumber = (value: unknown): number | undefined => {
@@ -96,8 +104,11 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 	}
 	const response = raw as Record<string, unknown>;
 	const accessToken = field(response, 'access_token', 'accessToken');
-	if (typeof accessToken !== 'string' || accessToken.trim() === '' || /\s/.test(accessToken)) {
+	if (typeof accessToken !== 'string' || accessToken === '') {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The token response has no usable access_token');
+	}
+	if (!TOKEN_SYNTAX.test(accessToken)) {
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token has characters an Authorization header cannot carry (RFC 6750 section 2.1)');
 	}
 	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
 	if (tokenType.toLowerCase() !== 'bearer') {

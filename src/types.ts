@@ -26,16 +26,44 @@ export interface TokenResponse {
 /** The claims of a decoded JWT access token. */
 export type Claims = JwtPayload & Record<string, unknown>;
 
-/** Where the SDK stands. Read it with `auth.session`; it is a new object after every change. */
-export interface Session {
-	/** `loading` until stored tokens are read, then `authenticated` or `unauthenticated`. */
-	readonly status: 'loading' | 'authenticated' | 'unauthenticated';
-	readonly accessToken: string | null;
-	/** When the access token expires, in the local clock (ms since epoch), corrected for server clock skew. `null` when unknown. */
+/**
+ * Where the SDK stands: signed in, or not (yet). Read it with `auth.session`; it is a new frozen object
+ * after every change. Narrow on `status` to reach the token:
+ *
+ * @example
+ * const session = auth.session;
+ * if (session.status === 'authenticated') {
+ *   session.accessToken; // string
+ *   session.claims?.sub; // claims are null for an opaque (non-JWT) token
+ * } else {
+ *   session.accessToken; // null
+ * }
+ */
+export type Session = AuthenticatedSession | SignedOutSession;
+
+/** A session with an access token. */
+export interface AuthenticatedSession {
+	readonly status: 'authenticated';
+	/** The current access token. */
+	readonly accessToken: string;
+	/**
+	 * When the access token expires, in the local clock (ms since epoch), corrected for server clock skew.
+	 * `null` only when the server gave no expiry at all (no `exp`, no `expires_in`): then the token is used until a 401.
+	 */
 	readonly expiresAt: number | null;
-	/** The decoded claims of a JWT access token; `null` for an opaque token or when signed out. */
+	/** The decoded claims of a JWT access token; `null` only for an opaque (non-JWT) token. */
 	readonly claims: Claims | null;
 	/** Granted scopes, from the token response's `scope` or the token's `scope`/`scp` claim. */
+	readonly scopes: readonly string[];
+}
+
+/** No session: `loading` until stored tokens are read, then `unauthenticated` until a login. */
+export interface SignedOutSession {
+	readonly status: 'loading' | 'unauthenticated';
+	readonly accessToken: null;
+	readonly expiresAt: null;
+	readonly claims: null;
+	/** Always empty. */
 	readonly scopes: readonly string[];
 }
 
@@ -196,7 +224,14 @@ export interface LogoutOptions {
 	openUrl?: (url: string) => void | Promise<void>;
 }
 
-/** What a keeper lends its redirect login. */
+/**
+ * What a keeper lends its redirect login: part of the redirect-login extension seam (see {@link RedirectLogin}).
+ *
+ * @example
+ * // inside a RedirectLogin's handleRedirectCallback(url, context):
+ * const answer = { body: await response.json(), receipt: { sentAt, receivedAt: Date.now() } };
+ * const session = await context.startSession(answer);
+ */
 export interface RedirectContext {
 	readonly name: string;
 	readonly fetch: typeof globalThis.fetch;
@@ -210,7 +245,24 @@ export interface RedirectContext {
 	reportError(error: TokenKeeperError): void;
 }
 
-/** The redirect login of an OAuth 2.0 server, behind `auth.loginWithRedirect`, `auth.handleRedirectCallback` and `auth.logout({ returnTo })`; `oauth2()` provides it. */
+/**
+ * The redirect-login extension seam: what stands behind `auth.loginWithRedirect`, `auth.handleRedirectCallback`
+ * and `auth.logout({ returnTo })`. `oauth2()` provides the standard one (authorization code with PKCE, RFC 9700);
+ * implement it only for a flow that is not that one (a popup, a native shell's own browser), passed as the
+ * `redirectLogin` option. It is public and kept stable for that reason; an implementation must check its own
+ * answers (state, issuer, ID token) before calling `context.startSession`, as `oauth2()`'s does.
+ *
+ * @example
+ * const popupLogin: RedirectLogin = {
+ *   async loginWithRedirect(options, context) { window.open(myAuthorizeUrl(options)); },
+ *   async handleRedirectCallback(url, context) {
+ *     const answer = await myCodeExchange(url, context.fetch, context.timed());
+ *     return { session: await context.startSession(answer), appState: undefined };
+ *   },
+ *   async endSession() {},
+ * };
+ * createTokenKeeper({ redirectLogin: popupLogin, endpoints: { refresh: myRefresh } });
+ */
 export interface RedirectLogin {
 	loginWithRedirect(options: LoginWithRedirectOptions, context: RedirectContext): Promise<void>;
 	handleRedirectCallback(url: string, context: RedirectContext): Promise<{ session: Session; appState: unknown }>;
@@ -268,7 +320,11 @@ export interface TokenKeeperOptions {
 	 * @example fetch: (input, init) => window.fetch(input, init)
 	 */
 	fetch?: typeof globalThis.fetch;
-	/** The redirect login of an OAuth 2.0 server: spread `oauth2({ … })` into the options to set it. */
+	/**
+	 * The redirect login behind `loginWithRedirect` (see {@link RedirectLogin}, the extension seam). Usually set by
+	 * spreading `oauth2({ … })` into the options.
+	 * @example redirectLogin: oauth2({ issuer, clientId }).redirectLogin
+	 */
 	redirectLogin?: RedirectLogin;
 }
 

@@ -46,7 +46,14 @@ export function createTabHub({ schedule }: { schedule?: (deliver: () => void) =>
 	const locks = {
 		request(name: string, optionsOrTask: unknown, maybeTask?: () => Promise<unknown>) {
 			const task = (typeof optionsOrTask === 'function' ? optionsOrTask : maybeTask) as () => Promise<unknown>;
-			const run = (tails.get(name) ?? Promise.resolve()).then(() => task());
+			const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
+				(globalThis as { lockTrace?: string[] }).lockTrace?.push('lock acquired');
+				try {
+					return await task();
+				} finally {
+					(globalThis as { lockTrace?: string[] }).lockTrace?.push('lock released');
+				}
+			});
 			tails.set(
 				name,
 				run.catch(() => undefined),

@@ -145,9 +145,17 @@ async function run(s: fc.Scheduler, { tabs, ops, clockOffsetMs, atomicStorage, s
 	const server = modelServer(clockOffsetMs);
 	const values = new Map<string, unknown>();
 	const storage: StorageAdapter = {
-		get: async (key) => (await later(), structuredClone(values.get(key))),
+		get: async (key) => {
+			await later();
+			trace.push(`storage get -> ${(values.get(key) as { refreshToken?: string } | undefined)?.refreshToken}`);
+			return structuredClone(values.get(key));
+		},
 		set: async (key, value) => (await later(), trace.push(`storage set ${(value as { refreshToken?: string })?.refreshToken}`), void values.set(key, structuredClone(value))),
-		delete: async (key) => (await later(), void values.delete(key)),
+		delete: async (key) => {
+			await later();
+			trace.push('storage delete');
+			values.delete(key);
+		},
 		...(atomicStorage
 			? {
 					update: async (key: string, updater: (current: unknown) => unknown) => {
@@ -177,6 +185,7 @@ async function run(s: fc.Scheduler, { tabs, ops, clockOffsetMs, atomicStorage, s
 	let ids = 0;
 	const name = `interleave-${++runs}`;
 	const trace: string[] = [];
+	(globalThis as { lockTrace?: string[] }).lockTrace = trace;
 	const endedByUser = new Set<number>();
 	const keepers: TokenKeeper[] = Array.from({ length: tabs }, (_, tab) => {
 		const auth = createTokenKeeper({
@@ -186,7 +195,7 @@ async function run(s: fc.Scheduler, { tabs, ops, clockOffsetMs, atomicStorage, s
 			crossTab: true,
 			endpoints: {
 				login: ({ credentials }) => answer(() => server.login(String(credentials.username))),
-				refresh: ({ refreshToken }) => (trace.push(`tab${tab} presents ${refreshToken}`), answer(() => server.refreshWith(refreshToken))),
+				refresh: ({ refreshToken, signal }) => (trace.push(`tab${tab} presents ${refreshToken} aborted=${signal.aborted}`), answer(() => server.refreshWith(refreshToken))),
 				logout: ({ refreshToken }) => answer(() => (server.revoke(refreshToken), {})),
 			},
 			fetch: async (input, init) => {

@@ -7,6 +7,8 @@ export interface ServerMetadata {
 	token_endpoint?: string;
 	revocation_endpoint?: string;
 	end_session_endpoint?: string;
+	/** RFC 9207 section 3: the server puts `iss` in every authorization response. */
+	authorization_response_iss_parameter_supported?: boolean;
 }
 
 /** RFC 8414 section 3: the well-known segment goes between the host and the issuer's path; OIDC appends it. */

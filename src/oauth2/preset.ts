@@ -58,6 +58,9 @@ export interface OAuth2Options {
 	resource?: string | readonly string[];
 }
 
+/** The metadata fields that name an endpoint. */
+type EndpointField = Exclude<keyof ServerMetadata, 'issuer' | 'authorization_response_iss_parameter_supported'>;
+
 /** What `oauth2()` returns: spread it into the options of `createTokenKeeper`. */
 export type OAuth2Preset = Required<Pick<TokenKeeperOptions, 'endpoints' | 'redirectLogin'>>;
 
@@ -80,9 +83,9 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 	const discover = issuer === undefined ? undefined : createDiscovery(issuer);
 
 	/** An endpoint given explicitly, else discovered; `undefined` when the server has none. */
-	const endpoint = async (explicit: string | undefined, field: keyof ServerMetadata, fetch: typeof globalThis.fetch, code: ErrorCode) =>
+	const endpoint = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) =>
 		explicit ?? (discover ? (await discover(fetch, code))[field] : undefined);
-	const required = async (explicit: string | undefined, field: keyof ServerMetadata, fetch: typeof globalThis.fetch, code: ErrorCode) => {
+	const required = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => {
 		const url = await endpoint(explicit, field, fetch, code);
 		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The authorization server has no ${field}: configure it explicitly`);
 		return url;
@@ -125,6 +128,13 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		resource,
 		authorizationEndpoint: (fetch) => required(options.authorizationEndpoint, 'authorization_endpoint', fetch, 'LOGIN_FAILED'),
 		endSessionEndpoint: (fetch) => endpoint(options.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED'),
+		// Read from the metadata when it is discovered anyway; with an explicit authorization endpoint, a server
+		// that publishes none simply makes no promise.
+		issParameterSupported: async (fetch) => {
+			if (!discover) return false;
+			const metadata = options.authorizationEndpoint === undefined ? await discover(fetch, 'LOGIN_FAILED') : await discover(fetch, 'LOGIN_FAILED').catch(() => undefined);
+			return metadata?.authorization_response_iss_parameter_supported === true;
+		},
 		exchange: async (fields, fetch, signal) => post(await tokenEndpoint(fetch, 'LOGIN_FAILED'), fields, { fetch, signal }),
 	});
 	return { endpoints, redirectLogin };

@@ -1,6 +1,7 @@
 import { callTokenEndpoint } from '../endpoints.js';
 import { TokenKeeperError } from '../errors.js';
-import type { RedirectLogin, Session } from '../types.js';
+import type { RedirectContext, RedirectLogin, Session } from '../types.js';
+import { checkIdToken } from './id-token.js';
 import { randomString, s256 } from './pkce.js';
 
 /** What this tab keeps in sessionStorage between the redirect to the server and the callback. */
@@ -8,8 +9,21 @@ interface PendingLogin {
 	state: string;
 	verifier: string;
 	redirectUri: string;
+	/** The OpenID Connect `nonce` sent, when the scope asked for `openid`. */
+	nonce?: string;
+	/** The server said it always sends `iss` in its answers (RFC 9207): an answer without one is refused. */
+	issRequired?: boolean;
 	appState?: unknown;
 }
+
+/**
+ * Parameters of the authorization request that are the SDK's: `params` cannot replace them, or a caller
+ * could turn PKCE to `plain`, drop the state or the nonce, or send the code elsewhere.
+ */
+export const RESERVED_PARAMETERS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce'];
+
+/** Whether a space-separated scope asks for OpenID Connect. */
+const asksForOpenId = (scope: string | undefined) => scope?.split(' ').includes('openid') === true;
 
 /** How the redirect flow reaches the server; the preset provides it. */
 export interface RedirectConfig {
@@ -20,6 +34,8 @@ export interface RedirectConfig {
 	resource: readonly string[];
 	authorizationEndpoint(fetch: typeof globalThis.fetch): Promise<string>;
 	endSessionEndpoint(fetch: typeof globalThis.fetch): Promise<string | undefined>;
+	/** Whether the server's metadata says `authorization_response_iss_parameter_supported: true` (RFC 9207 section 3). */
+	issParameterSupported(fetch: typeof globalThis.fetch): Promise<boolean>;
 	/** POSTs an authorization_code grant to the token endpoint, with client authentication. */
 	exchange(fields: Record<string, string>, fetch: typeof globalThis.fetch, signal: AbortSignal): Promise<Response>;
 }
@@ -27,7 +43,12 @@ export interface RedirectConfig {
 /** Takes the OAuth answer out of the address bar (RFC 9700: a code must not linger), keeping every other parameter and the hash. */
 function forgetCallbackParameters(url: string) {
 	if (!globalThis.history || globalThis.location?.href !== url) return;
-	const clean = new URL(url);
+	let clean: URL;
+	try {
+		clean = new URL(url);
+	} catch {
+		return;
+	}
 	for (const parameter of ['code', 'state', 'iss', 'session_state']) clean.searchParams.delete(parameter);
 	globalThis.history.replaceState(globalThis.history.state, '', clean.href);
 }
@@ -51,16 +72,64 @@ function readPending(name: string): PendingLogin | null {
  * exchanged at most once, and the `iss` of the answer checked against the issuer (RFC 9207).
  */
 export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
+	/** Checks the answer, exchanges the code and starts the session; every failure is `LOGIN_FAILED`. */
+	async function finishLogin(url: string, { name, fetch, timed, ready, startSession }: RedirectContext): Promise<{ session: Session; appState: unknown }> {
+		await ready;
+		let params: URLSearchParams;
+		try {
+			params = new URL(url).searchParams;
+		} catch (cause) {
+			throw failed(`Not a callback URL: "${url}"`, { cause });
+		}
+		const pending = readPending(name);
+		if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
+		if (params.get('state') !== pending.state) {
+			throw failed('The answer does not carry the state of the login this tab started: it was not sent to the token endpoint');
+		}
+		globalThis.sessionStorage.removeItem(pendingKey(name)); // from here on the flow is spent: the code is exchanged at most once
+		const iss = params.get('iss');
+		if (iss === null && pending.issRequired === true) {
+			throw failed('The answer carries no iss, which this server promises in its metadata (RFC 9207 section 2.4): it was not sent to the token endpoint');
+		}
+		if (iss !== null && config.issuer !== undefined && iss !== config.issuer) {
+			throw failed(`The answer comes from issuer "${iss}", not "${config.issuer}" (RFC 9207): it was not sent to the token endpoint`);
+		}
+		const error = params.get('error');
+		if (error !== null) {
+			const description = params.get('error_description');
+			throw failed(`The authorization server answered ${error}${description ? `: ${description}` : ''}`, { oauthError: error, cause: { error, error_description: description } });
+		}
+		const code = params.get('code');
+		if (!code) throw failed('The answer carries neither a code nor an error');
+		const signal = timed();
+		const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, fetch, signal);
+		let session: Session;
+		try {
+			const answer = await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal);
+			checkIdToken(answer.body, { issuer: config.issuer, clientId: config.clientId, nonce: pending.nonce, receipt: answer.receipt });
+			session = await startSession(answer);
+		} catch (cause) {
+			throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`The code exchange failed: ${(cause as Error).message}`, { cause });
+		}
+		return { session, appState: pending.appState };
+	}
+
 	return {
 		async loginWithRedirect(options, { name, fetch }) {
+			for (const key of Object.keys(options.params ?? {})) {
+				if (RESERVED_PARAMETERS.includes(key)) throw new TypeError(`tokenkeeper: loginWithRedirect's params cannot set "${key}": the SDK sets it (${RESERVED_PARAMETERS.join(', ')} are its own)`);
+			}
 			const endpoint = new URL(await config.authorizationEndpoint(fetch));
 			if (!globalThis.crypto?.subtle) throw failed('PKCE needs crypto.subtle, which browsers give to secure pages only (https, or http://localhost)');
 			const verifier = randomString(32);
 			const challenge = await s256(verifier);
+			const scope = options.scope ?? config.scope;
 			const pending: PendingLogin = {
 				state: randomString(32),
 				verifier,
 				redirectUri: config.redirectUri ?? `${location.origin}${location.pathname}`,
+				...(asksForOpenId(scope) ? { nonce: randomString(32) } : {}),
+				...((await config.issParameterSupported(fetch)) ? { issRequired: true } : {}),
 				...(options.appState === undefined ? {} : { appState: options.appState }),
 			};
 			try {
@@ -72,9 +141,9 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			query.set('response_type', 'code');
 			query.set('client_id', config.clientId);
 			query.set('redirect_uri', pending.redirectUri);
-			const scope = options.scope ?? config.scope;
 			if (scope !== undefined) query.set('scope', scope);
 			query.set('state', pending.state);
+			if (pending.nonce !== undefined) query.set('nonce', pending.nonce); // OpenID Connect Core 3.1.2.1
 			query.set('code_challenge', challenge);
 			query.set('code_challenge_method', 'S256');
 			if (options.prompt !== undefined) query.set('prompt', options.prompt);
@@ -83,41 +152,12 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			await (options.openUrl ?? navigate)(endpoint.href);
 		},
 
-		async handleRedirectCallback(url, { name, fetch, timed, ready, startSession }) {
-			await ready;
-			let params: URLSearchParams;
+		async handleRedirectCallback(url, context) {
 			try {
-				params = new URL(url).searchParams;
-			} catch (cause) {
-				throw failed(`Not a callback URL: "${url}"`, { cause });
+				return await finishLogin(url, context);
+			} finally {
+				forgetCallbackParameters(url); // a failed answer's code and state must not linger either
 			}
-			const pending = readPending(name);
-			if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
-			if (params.get('state') !== pending.state) {
-				throw failed('The answer does not carry the state of the login this tab started: it was not sent to the token endpoint');
-			}
-			globalThis.sessionStorage.removeItem(pendingKey(name)); // from here on the flow is spent: the code is exchanged at most once
-			const iss = params.get('iss');
-			if (iss !== null && config.issuer !== undefined && iss !== config.issuer) {
-				throw failed(`The answer comes from issuer "${iss}", not "${config.issuer}" (RFC 9207): it was not sent to the token endpoint`);
-			}
-			const error = params.get('error');
-			if (error !== null) {
-				const description = params.get('error_description');
-				throw failed(`The authorization server answered ${error}${description ? `: ${description}` : ''}`, { oauthError: error, cause: { error, error_description: description } });
-			}
-			const code = params.get('code');
-			if (!code) throw failed('The answer carries neither a code nor an error');
-			const signal = timed();
-			const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, fetch, signal);
-			let session: Session;
-			try {
-				session = await startSession(await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal));
-			} catch (cause) {
-				throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`The code exchange failed: ${(cause as Error).message}`, { cause });
-			}
-			forgetCallbackParameters(url);
-			return { session, appState: pending.appState };
 		},
 
 		async endSession({ returnTo, openUrl = navigate }, idToken, { fetch, reportError }) {

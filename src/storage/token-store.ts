@@ -14,6 +14,8 @@ export interface TokenStore {
 	save(set: TokenSet): Promise<boolean>;
 	/** Replaces `expected` by `next` atomically; `false` (and nothing written) when the stored set is no longer `expected`. */
 	replace(expected: TokenSet, next: TokenSet): Promise<boolean>;
+	/** Removes `set` if storage still holds it (a set whose refresh token the server refused: no tab presents it again). */
+	discard(set: TokenSet): Promise<void>;
 	/** Removes the stored set of session `sid` (a newer session another tab started is left alone). */
 	clear(sid: string): Promise<void>;
 }
@@ -103,6 +105,12 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 				if (store.update) await store.update(key, updater);
 				else if (updater(await store.get(key)) === next) await store.set(key, next);
 				return replaced;
+			}),
+		discard: (set) =>
+			run('clear', async (store) => {
+				const held = (current: unknown) => sameSet(current, set);
+				if (store.update) await store.update(key, (current) => (held(current) ? undefined : current));
+				else if (held(await store.get(key))) await store.delete(key);
 			}),
 		clear: (sid) =>
 			run('clear', async (store) => {
