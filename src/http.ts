@@ -1,6 +1,4 @@
-import ky from 'ky';
 import { TokenKeeperError } from './errors.js';
-import type { KyHooks } from './types.js';
 
 /** What the request path needs from the keeper. */
 export interface Authorizer {
@@ -17,7 +15,6 @@ export interface Authorizer {
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
-const sentToken = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
 const urlOf = (input: RequestInfo | URL) => (input instanceof Request ? input.url : String(input));
 
 /**
@@ -89,39 +86,5 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 			},
 			() => fetch(request, fetchOnly),
 		);
-	};
-}
-
-/**
- * The same behaviour as ky hooks. The replay after a 401 is a ky forced retry (`ky.retry`), so it runs
- * the instance's other hooks and counts against its `retry.limit` (ky's default, 2, leaves room for it).
- */
-export function createKyHooks(authorizer: Authorizer): KyHooks {
-	return {
-		beforeRequest: [
-			async (request) => {
-				const current = sentToken(request);
-				if (request.headers.has('authorization') && (current === null || !authorizer.isOwnToken(current))) return;
-				if (!authorizer.trusts(request.url)) {
-					request.headers.delete('authorization');
-					return;
-				}
-				const token = await authorizer.tokenForRequest();
-				if (token === null) request.headers.delete('authorization');
-				else request.headers.set('authorization', bearer(token));
-			},
-		],
-		afterResponse: [
-			async (request, _options, response, state) => {
-				if (response.status !== 401 || state.retryCount > 0) return;
-				const sent = sentToken(request);
-				if (sent === null || !authorizer.isOwnToken(sent)) return;
-				const next = await authorizer.tokenAfterUnauthorized(sent);
-				if (next === null) return;
-				const headers = new Headers(request.headers);
-				headers.set('authorization', bearer(next));
-				return ky.retry({ request: new Request(request, { headers }), delay: 0, code: 'TOKEN_REFRESHED' });
-			},
-		],
 	};
 }

@@ -7,7 +7,6 @@ export type {
 	Credentials,
 	EndpointContext,
 	EndpointFunctions,
-	KyHooks,
 	Endpoints,
 	Listener,
 	LoginWithRedirectOptions,
