@@ -1,8 +1,8 @@
-import ky from 'ky';
 import { asTokenKeeperError, callRevocation, callTokenEndpoint, endpointFunctions, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { backoffDelay, classifyRefreshFailure, wasRevoked } from './failures.js';
-import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
+import { createAuthFetch, type Authorizer } from './http.js';
+import { INTERNALS, type KeeperInternals } from './internal.js';
 import { trustedOriginsOf } from './origins.js';
 import { createSchedule } from './schedule.js';
 import { createTokenStore } from './storage/token-store.js';
@@ -62,7 +62,7 @@ function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
  *   endpoints: { login: '/auth/login', refresh: '/auth/refresh', logout: '/auth/logout' },
  * });
  * await auth.login({ username: 'alice', password: 'wonderland' });
- * const me = await auth.api.get('me').json();
+ * const me = await (await auth.fetch('https://api.example.com/me')).json();
  */
 export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper {
 	const name = options.name ?? 'default';
@@ -391,7 +391,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	}
 
 	const authorizer: Authorizer = { trusts, tokenForRequest, tokenAfterUnauthorized, isOwnToken: (token) => recentTokens.includes(token), fetch };
-	const kyHooks = createKyHooks(authorizer);
 	const authFetch = createAuthFetch(authorizer);
 
 	// --- start-up -------------------------------------------------------------------------------
@@ -417,7 +416,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		reportError,
 	};
 
-	return {
+	const keeper: TokenKeeper = {
 		ready,
 		get session() {
 			return session;
@@ -435,9 +434,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			return startSession({ body: response, receipt: { sentAt: -Infinity, receivedAt: now } }, { type: 'login', at: now });
 		},
 		fetch: authFetch,
-		// ky over the drop-in fetch (in its ky mode) rather than through kyHooks: an afterResponse hook makes ky clone every response.
-		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch: createAuthFetch(authorizer, true) }),
-		kyHooks,
 		getAccessToken: tokenForRequest,
 		async refresh() {
 			await ready;
@@ -465,4 +461,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			listeners.clear();
 		},
 	};
+	// The request path, lent to tokenkeeper/ky under a symbol: not enumerable, not in the public type.
+	Object.defineProperty(keeper, INTERNALS, { value: { authorizer, apiUrl: options.apiUrl } satisfies KeeperInternals });
+	return keeper;
 }
