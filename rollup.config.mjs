@@ -22,13 +22,23 @@ const kyTypesAsImport = {
 				)
 			: null,
 };
+/** tokenkeeper/ky from CommonJS: a clear error when ky is missing, or when this loader cannot require an ES module. */
+const KY_REQUIRE = [
+	"var ky; try { ky = require('ky'); } catch (error) { throw new Error(error && error.code === 'MODULE_NOT_FOUND' && /'ky'/.test(error.message)",
+	"? 'tokenkeeper/ky builds on your own ky, which is not installed: npm install ky'",
+	": 'tokenkeeper/ky could not require ky, which ships ES modules only. Node 20.19+ and 22.12+ require ES modules; in Jest (before Node 24.9), transform ky to CommonJS (see the README), or import tokenkeeper/ky from an ES module', { cause: error }); }",
+].join(' '); // one line in place of one: the source map's lines still fit
+const kyRequireExplained = {
+	name: 'ky-require-explained',
+	renderChunk: (code, chunk, options) => (options.format === 'cjs' && chunk.fileName === 'ky.cjs' ? { code: code.replace("var ky = require('ky');", KY_REQUIRE), map: null } : null),
+};
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true });
 
 export default [
 	{
 		input: entries,
 		external,
-		plugins: [ts()],
+		plugins: [ts(), kyRequireExplained],
 		output: [
 			{ dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
 			{ dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named', interop: 'compat' },

@@ -71,6 +71,12 @@ describe('the built package', () => {
 		const out = JSON.parse(execFileSync(process.execPath, ['test/build/commonjs/app.cjs'], { cwd: root, encoding: 'utf8' }));
 		const me = { sub: 'alice', scope: 'read write' };
 		expect(out).toEqual({ status: 'authenticated', viaFetch: me, viaKy: me, afterRefresh: me, signedOut: 401, calls: { login: 1, refresh: 1, revoke: 1, resource: 4 }, errorClass: true });
+	}, 30_000);
+
+	it('tokenkeeper/ky from a CommonJS loader that cannot require ES modules fails with a message that says what to do', () => {
+		// --no-experimental-require-module: Node 20 before 20.19, or Jest's loader before Node 24.9
+		const out = node(['--no-experimental-require-module', '-e'], `try { require('tokenkeeper/ky'); } catch (error) { console.log(error.message, error.cause.code); }`);
+		expect(out).toMatch(/^tokenkeeper\/ky could not require ky, which ships ES modules only\..*Node 20\.19\+.*Jest.*ERR_REQUIRE_ESM$/);
 	});
 
 	it('the types check from a .cts file under module node16', () => {
@@ -83,7 +89,7 @@ describe('the built package', () => {
 		// msw's own CommonJS types import an ES-module-only package (TS1479 inside node_modules/msw): not ours to mend.
 		const ours = output.split('\n').filter((line) => /error TS/.test(line) && !line.startsWith('node_modules/msw/'));
 		expect(ours).toEqual([]);
-	});
+	}, 60_000); // a TypeScript run: seconds on a busy machine
 
 	it('ships types for both conditions', () => {
 		for (const file of ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts']) {
