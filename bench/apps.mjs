@@ -68,7 +68,7 @@ export async function esbuildBundle(source, { resolveDir = root, format = 'esm',
 	for (const output of Object.values(result.metafile.outputs))
 		for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
 			const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
-			const part = match ? match[1] : 'tokenkeeper';
+			const part = match ? match[1] : file === 'entry.ts' ? 'app entry' : 'tokenkeeper';
 			parts[part] = (parts[part] ?? 0) + bytesInOutput;
 		}
 	return { bytes: Buffer.byteLength(code), gzip: gzip(code), parts };
