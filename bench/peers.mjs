@@ -1,10 +1,11 @@
 // The shipped size of the SDKs a user would pick instead, bundled the same way as tokenkeeper:
-// everything they import inside, minified, gzip and brotli. Installed on demand into a temporary
+// everything they import inside, minified, gzip and brotli, through rollup + terser and through esbuild. Installed on demand into a temporary
 // folder from the npm registry; never a dependency of this package.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { esbuildBundle } from './apps.mjs';
 import { bundle } from './sizes.mjs';
 
 export const PEERS = ['@auth0/auth0-spa-js', '@supabase/auth-js', 'oidc-client-ts', 'keycloak-js'];
@@ -38,7 +39,8 @@ export async function measurePeers() {
 				continue;
 			}
 			const { version } = JSON.parse(readFileSync(join(folder, 'node_modules', name, 'package.json'), 'utf8'));
-			results[`${name}@${version}`] = await bundle(`import * as peer from '${name}'; globalThis.peer = peer;`, { resolveFrom: folder }); // everything it exports, default included
+			const source = `import * as peer from '${name}'; globalThis.peer = peer;`; // everything it exports, default included
+			results[`${name}@${version}`] = { rollup: await bundle(source, { resolveFrom: folder }), esbuild: await esbuildBundle(source, { resolveDir: folder }) };
 		}
 		return results;
 	} catch (error) {

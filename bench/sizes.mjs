@@ -36,8 +36,10 @@ export async function measureSizes() {
 		coreWithoutOAuth: await bundle(`export { createTokenKeeper } from ${JSON.stringify(dist)};`, { external: isDependency }),
 		/** The script bundle, as shipped. */
 		script: sizesOf(await import('node:fs').then((fs) => fs.readFileSync(`${root}dist/tokenkeeper.iife.min.js`, 'utf8'))),
-		/** ky, jwt-decode and idb-keyval alone: the floor of the script bundle. */
-		dependencies: await bundle(`export { default as ky } from 'ky'; export { jwtDecode } from 'jwt-decode'; export * from 'idb-keyval';`, { resolveFrom: root.replace(/\/$/, '') }),
+		/** The parts of ky, jwt-decode and idb-keyval the script bundle uses, alone: its floor. (ky's instance uses nearly all of ky.) */
+		dependencies: await bundle(`export { default as ky } from 'ky'; export { jwtDecode } from 'jwt-decode'; export { del, get, promisifyRequest, set, update } from 'idb-keyval';`, {
+			resolveFrom: root.replace(/\/$/, ''),
+		}),
 	};
 }
 

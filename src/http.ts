@@ -1,7 +1,5 @@
-import ky from 'ky';
 import { destinationOf, isRequest } from './destination.js';
 import type { Ticket } from './session.js';
-import type { KyHooks } from './types.js';
 
 /** A token handed to one request, with the ticket of the session it belongs to. */
 export interface Grant {
@@ -24,13 +22,11 @@ export interface Authorizer {
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
-const sentToken = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
-
 /**
  * A 401 about the token: one from the origin the token went to. A response redirected to another origin was
  * refused there, for reasons of its own (fetch drops the `Authorization` header on a cross-origin redirect).
  */
-function tokenRefused(response: Response, sentTo: URL | string): boolean {
+export function tokenRefused(response: Response, sentTo: URL | string): boolean {
 	if (response.status !== 401) return false;
 	if (!response.url) return true;
 	try {
@@ -109,40 +105,5 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 			},
 			() => fetch(request, fetchOnly),
 		);
-	};
-}
-
-/**
- * The same behaviour as ky hooks. The replay after a 401 is a ky forced retry (`ky.retry`), so it runs
- * the instance's other hooks and counts against its `retry.limit` (ky's default, 2, leaves room for it).
- */
-export function createKyHooks(authorizer: Authorizer): KyHooks {
-	return {
-		beforeRequest: [
-			async (request) => {
-				const current = sentToken(request);
-				if (request.headers.has('authorization') && (current === null || !authorizer.grantOf(current))) return;
-				if (!authorizer.trusts(request.url)) {
-					request.headers.delete('authorization');
-					return;
-				}
-				const grant = await authorizer.grant();
-				if (grant === null) request.headers.delete('authorization');
-				else request.headers.set('authorization', bearer(grant.token));
-			},
-		],
-		afterResponse: [
-			async (request, _options, response, state) => {
-				if (!tokenRefused(response, request.url) || state.retryCount > 0) return;
-				const token = sentToken(request);
-				const sent = token === null ? undefined : authorizer.grantOf(token);
-				if (sent === undefined) return;
-				const next = await authorizer.afterUnauthorized(sent);
-				if (next === null) return;
-				const headers = new Headers(request.headers);
-				headers.set('authorization', bearer(next.token));
-				return ky.retry({ request: new Request(request, { headers }), delay: 0, code: 'TOKEN_REFRESHED' });
-			},
-		],
 	};
 }

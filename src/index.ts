@@ -8,7 +8,6 @@ export type {
 	Credentials,
 	EndpointContext,
 	EndpointFunctions,
-	KyHooks,
 	Endpoints,
 	Listener,
 	LoginWithRedirectOptions,

@@ -1,7 +1,7 @@
-import ky from 'ky';
 import { callRevocation, callTokenEndpoint, endpointFunctions, networkFetch, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
-import { createAuthFetch, createKyHooks, type Authorizer } from './http.js';
+import { createAuthFetch, type Authorizer } from './http.js';
+import { INTERNALS, type KeeperInternals } from './internal.js';
 import { checkOptions } from './options.js';
 import { trustedOriginsOf } from './origins.js';
 import { createRefresher } from './refresh.js';
@@ -44,7 +44,7 @@ function withTimeout(signals: AbortSignal[], ms: number): AbortSignal {
  *   endpoints: { login: '/auth/login', refresh: '/auth/refresh', logout: '/auth/logout' },
  * });
  * await auth.login({ username: 'alice', password: 'wonderland' });
- * const me = await auth.api.get('me').json();
+ * const me = await (await auth.fetch('https://api.example.com/me')).json();
  */
 export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper {
 	const name = options.name ?? 'default';
@@ -305,7 +305,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		return options.redirectLogin;
 	};
 
-	return {
+	const keeper: TokenKeeper = {
 		ready,
 		get session() {
 			return machine.session;
@@ -322,9 +322,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			return startSession({ body: response, receipt: { sentAt: -Infinity, receivedAt: Date.now() } });
 		},
 		fetch: createAuthFetch(authorizer),
-		// ky over the drop-in fetch (in its ky mode) rather than through kyHooks: an afterResponse hook makes ky clone every response.
-		api: ky.create({ ...(options.apiUrl === undefined ? {} : { prefixUrl: options.apiUrl }), fetch: createAuthFetch(authorizer, true) }),
-		kyHooks: createKyHooks(authorizer),
 		getAccessToken: async () => (await authorizer.grant())?.token ?? null,
 		async refresh() {
 			await ready;
@@ -350,4 +347,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			listeners.clear();
 		},
 	};
+	// the request path, for tokenkeeper/ky; not public (see internal.ts)
+	Object.defineProperty(keeper, INTERNALS, { value: { authorizer, apiUrl: options.apiUrl } satisfies KeeperInternals });
+	return keeper;
 }

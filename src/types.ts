@@ -1,5 +1,4 @@
 import type { JwtPayload } from 'jwt-decode';
-import type { AfterResponseHook, BeforeRequestHook, KyInstance } from 'ky';
 import type { TokenKeeperError } from './errors.js';
 
 /**
@@ -110,12 +109,6 @@ export type AuthEvent =
 			/** The refresh trigger, when the error came from a refresh. */
 			readonly trigger?: RefreshTrigger;
 	  };
-
-/** The ky hooks that attach the token and replay after a 401. */
-export interface KyHooks {
-	beforeRequest: BeforeRequestHook[];
-	afterResponse: AfterResponseHook[];
-}
 
 /** Listener for `auth.subscribe`. */
 export type Listener = (session: Session, event: AuthEvent) => void;
@@ -273,7 +266,7 @@ export interface RedirectLogin {
 /** Options of `createTokenKeeper`. Every one is optional. */
 export interface TokenKeeperOptions {
 	/**
-	 * Prefix for `auth.api`; its origin receives the token. Endpoint paths are resolved against it.
+	 * Prefix of the ky client (`createApi` from `tokenkeeper/ky`); its origin receives the token. Endpoint paths are resolved against it.
 	 * @example apiUrl: 'https://api.example.com/v1'
 	 */
 	apiUrl?: string;
@@ -340,10 +333,6 @@ export interface TokenKeeper {
 	setTokens(response: TokenResponse): Promise<Session>;
 	/** Drop-in `fetch` that attaches the token to trusted origins, refreshes when due and replays once after a 401. */
 	fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-	/** A `ky` instance with `prefixUrl: apiUrl` and the same behaviour as `auth.fetch`. */
-	readonly api: KyInstance;
-	/** The same behaviour as ky hooks, for your own `ky.create({ hooks: auth.kyHooks })`. */
-	readonly kyHooks: KyHooks;
 	/** A valid access token (refreshing first when due), or `null` when signed out. */
 	getAccessToken(): Promise<string | null>;
 	/** Refreshes now. Concurrent calls share one refresh. */

@@ -1,9 +1,8 @@
 // @vitest-environment happy-dom
-import ky, { type Options } from 'ky';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { createTokenKeeper } from '../src/index.js';
-import { ALICE, API, fakeTime, JSON_ENDPOINTS, keeper, useMockApi } from './support.js';
+import { createApi } from '../src/ky/index.js';
+import { ALICE, API, fakeTime, keeper, useMockApi } from './support.js';
 
 const { server, msw } = useMockApi();
 const me = `${API}/me`;
@@ -30,7 +29,7 @@ describe('trusted origins', () => {
 		const bearer = `Bearer ${auth.session.accessToken}`;
 		expect(await (await auth.fetch('https://evil.example.net/collect')).json()).toEqual({ authorization: null });
 		expect(await (await auth.fetch(new Request('https://evil.example.net/collect'))).json()).toEqual({ authorization: null });
-		expect(await auth.api.get('https://evil.example.net/collect', { prefixUrl: '' }).json()).toEqual({ authorization: null });
+		expect(await createApi(auth).get('https://evil.example.net/collect', { prefixUrl: '' }).json()).toEqual({ authorization: null });
 		expect(((await (await auth.fetch(echo)).json()) as Echo).authorization).toBe(bearer);
 		expect(await (await auth.fetch('/local')).json()).toEqual({ authorization: bearer });
 	});
@@ -54,7 +53,11 @@ describe('trusted origins', () => {
 		const { auth } = keeper();
 		await auth.login(ALICE);
 		expect(await (await auth.fetch(`${API}/open`, { headers: { Authorization: 'Basic YTpi' } })).json()).toEqual({ authorization: 'Basic YTpi' });
-		expect(await auth.api.get('open', { headers: { Authorization: 'Basic YTpi' } }).json()).toEqual({ authorization: 'Basic YTpi' });
+		expect(
+			await createApi(auth)
+				.get('open', { headers: { Authorization: 'Basic YTpi' } })
+				.json(),
+		).toEqual({ authorization: 'Basic YTpi' });
 	});
 });
 
@@ -144,80 +147,5 @@ describe('401 and replay', () => {
 		const { auth, sent } = keeper();
 		expect((await auth.fetch(me)).status).toBe(401);
 		expect(sent).toEqual([expect.objectContaining({ url: me, authorization: null, status: 401 })]);
-	});
-});
-
-describe('ky', () => {
-	it('auth.api prefixes apiUrl, attaches the token and replays a 401 with its JSON body', async () => {
-		const { auth } = keeper();
-		await auth.login(ALICE);
-		expect(await auth.api.get('me').json()).toMatchObject({ sub: 'alice' });
-		rejectOnce();
-		const answer = await auth.api.post('echo', { json: { a: 1 } }).json<Echo>();
-		expect(answer).toMatchObject({ body: '{"a":1}', authorization: `Bearer ${auth.session.accessToken}` });
-		expect(server.calls.refresh).toBe(1);
-	});
-
-	it("kyHooks give an app's own ky instance the same behaviour, leaving its other hooks in place", async () => {
-		const { auth } = keeper();
-		await auth.login(ALICE);
-		const seen: string[] = [];
-		const client = ky.create({
-			prefixUrl: API,
-			hooks: {
-				beforeRequest: [...auth.kyHooks.beforeRequest, (request) => void seen.push(request.headers.get('authorization') ?? 'none')],
-				afterResponse: auth.kyHooks.afterResponse,
-			},
-		});
-		rejectOnce();
-		expect(await client.get('me').json()).toMatchObject({ sub: 'alice' });
-		expect(seen).toHaveLength(2);
-		expect(seen[1]).toBe(`Bearer ${auth.session.accessToken}`);
-		await expect(ky.create({ hooks: auth.kyHooks }).get('https://evil.example.net/x', { retry: 0 })).rejects.toThrow();
-	});
-
-	it("auth.api signs ky's own Request in place, replays it once, and passes fetch-only options along", async () => {
-		const calls: Array<{ authorization: string | null; dispatcher: unknown; sameAsFirst: boolean }> = [];
-		let first: Request | undefined;
-		const auth = createTokenKeeper({
-			apiUrl: API,
-			endpoints: JSON_ENDPOINTS,
-			storage: 'memory',
-			crossTab: false,
-			fetch: (input, init) => {
-				if (input instanceof Request && input.url === me) {
-					first ??= input;
-					calls.push({ authorization: input.headers.get('authorization'), dispatcher: (init as { dispatcher?: unknown } | undefined)?.dispatcher, sameAsFirst: input === first });
-				}
-				return globalThis.fetch(input, input instanceof Request ? undefined : init); // the marker is no real dispatcher
-			},
-		});
-		await auth.login(ALICE);
-		const oldToken = auth.session.accessToken;
-		rejectOnce();
-		const dispatcher = { marker: 'undici dispatcher' };
-		expect(await auth.api.get('me', { dispatcher } as Options).json()).toMatchObject({ sub: 'alice' });
-		expect(calls).toEqual([
-			{ authorization: `Bearer ${oldToken}`, dispatcher, sameAsFirst: true },
-			{ authorization: `Bearer ${auth.session.accessToken}`, dispatcher, sameAsFirst: true }, // a GET has no body: the same Request goes again
-		]);
-		expect(auth.session.accessToken).not.toBe(oldToken);
-		auth.destroy();
-	});
-
-	it('a persisting 401 through ky is an HTTPError after one replay', async () => {
-		server.fail('resource', { status: 401 });
-		const { auth } = keeper();
-		await auth.login(ALICE);
-		await expect(auth.api.get('me')).rejects.toMatchObject({ name: 'HTTPError', response: { status: 401 } });
-		expect(server.calls.refresh).toBe(1);
-	});
-
-	it('ky sends no token after logout', async () => {
-		const { auth, sent } = keeper();
-		await auth.login(ALICE);
-		await auth.logout();
-		await expect(auth.api.get('me', { retry: 0 })).rejects.toMatchObject({ response: { status: 401 } });
-		expect(sent.at(-1)).toMatchObject({ url: me, authorization: null });
 	});
 });

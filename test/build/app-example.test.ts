@@ -2,12 +2,14 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createTokenKeeper } from 'tokenkeeper';
+import { createApi } from 'tokenkeeper/ky';
 import { createMockAuthServer } from 'tokenkeeper/testing';
 
 const auth = createTokenKeeper({
 	apiUrl: 'https://api.example.com',
 	endpoints: { login: '/auth/login', refresh: '/auth/refresh', logout: '/auth/logout' },
 });
+const api = createApi(auth);
 
 const server = createMockAuthServer({ origin: 'https://api.example.com', accessTokenTtl: 60 });
 const msw = setupServer(...server.handlers);
@@ -19,7 +21,7 @@ it('keeps the user signed in across a token expiry', async () => {
 	vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
 	await auth.login({ username: 'alice', password: 'wonderland' });
 	await vi.advanceTimersByTimeAsync(61_000);
-	expect(await auth.api.get('me').json()).toEqual({ sub: 'alice', scope: 'read write' });
+	expect(await api.get('me').json()).toEqual({ sub: 'alice', scope: 'read write' });
 	expect(server.calls.refresh).toBe(1);
 	expect(server.reuses).toBe(0);
 	vi.useRealTimers();
@@ -28,6 +30,6 @@ it('keeps the user signed in across a token expiry', async () => {
 it('signs the user out when the server revokes the session', async () => {
 	await auth.login({ username: 'alice', password: 'wonderland' });
 	server.revokeAll();
-	await expect(auth.api.get('me')).rejects.toMatchObject({ response: { status: 401 } });
+	await expect(api.get('me')).rejects.toMatchObject({ response: { status: 401 } });
 	expect(auth.session.status).toBe('unauthenticated');
 });

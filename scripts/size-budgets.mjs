@@ -1,0 +1,26 @@
+// npm run size: fails (exit 1) when an app entry grows past its budget. Bytes an app downloads: the app
+// entry bundled by esbuild (as Vite builds) with every dependency inside, minified, gzip -9.
+// A script of our own rather than the size-limit package: it measures with the very code the bench
+// reports (bench/apps.mjs), so the budget and the README's figures cannot disagree, and adds no
+// dependency tree to the install.
+import { BUDGETS, measureApps } from '../bench/apps.mjs';
+
+const results = await measureApps({ pipelines: ['esbuild'] });
+let over = 0;
+console.log('size budgets: gzip -9 of each app entry bundled by esbuild with all its dependencies, minified');
+for (const [name, budget] of Object.entries(BUDGETS)) {
+	const measured = results[name]?.esbuild;
+	if (!measured) throw new Error(`size budgets: no app entry named "${name}" in bench/apps.mjs`);
+	const fits = measured.gzip <= budget;
+	if (!fits) over++;
+	const parts = Object.entries(measured.parts)
+		.map(([part, bytes]) => `${part} ${bytes.toLocaleString('en')}`)
+		.join(', ');
+	console.log(
+		`  ${fits ? 'ok  ' : 'OVER'} ${name}: ${measured.gzip.toLocaleString('en')} B of ${budget.toLocaleString('en')} B${fits ? '' : ` (${(measured.gzip - budget).toLocaleString('en')} B over)`}; minified bytes by part: ${parts}`,
+	);
+}
+if (over > 0) {
+	console.log(`size budgets: ${over} of ${Object.keys(BUDGETS).length} entries over budget`);
+	process.exitCode = 1;
+} else console.log('size budgets: every entry within budget');

@@ -1,0 +1,2 @@
+export { createApi } from './api.js';
+export { type KyHooks, kyHooks } from './hooks.js';
