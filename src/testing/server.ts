@@ -1,6 +1,9 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import { applyFault, createFaults, type FaultRule, type FaultTarget } from './faults.js';
+import type { ListenOptions, RunningServer } from './http-server.js';
+import { startMockHttpServer } from './http-server.js';
 import { hs256, randomToken, sha256 } from './jwt.js';
+import type { Session, TokenKeeper, TokenKeeperOptions } from '../types.js';
 
 /** Options of the mock auth server. */
 export interface MockAuthServerOptions {
@@ -63,17 +66,65 @@ export interface CallCounts {
 	resource: number;
 }
 
+/** What `verify` found: the token's claims, or the 401 answer to give. */
+export type Verified = { readonly ok: true; readonly claims: Record<string, unknown> } | { readonly ok: false; readonly response: Response };
+
+/** The options `keeperOptions()` gives: a keeper that talks to this server in the JSON dialect, in memory, in one tab. */
+export type MockKeeperOptions = Pick<TokenKeeperOptions, 'apiUrl' | 'endpoints' | 'storage' | 'crossTab'>;
+
 /** The mock auth server: msw handlers plus the knobs and counters tests need. */
 export interface MockAuthServer {
+	/** The origin its `handlers` answer at (`'*'`: any). */
+	readonly origin: string;
 	/** msw handlers: `setupServer(...server.handlers)` or `setupWorker(...server.handlers)`. */
 	readonly handlers: RequestHandler[];
+	/**
+	 * The same routes, over the same state, answering at another origin (or `'*'`).
+	 * @example setupServer(...server.handlers, ...server.handlersFor('https://login.example.com'))
+	 */
+	handlersFor(origin: string): RequestHandler[];
+	/**
+	 * Checks a request's bearer token as `/me` does: its signature, its expiry by the server clock, its revocation
+	 * (RFC 6750 section 3). Counts as a `resource` call.
+	 * @example
+	 * http.get('https://api.example.com/orders', async ({ request }) => {
+	 *   const verified = await server.verify(request);
+	 *   return verified.ok ? HttpResponse.json(ordersOf(verified.claims.sub)) : verified.response;
+	 * });
+	 */
+	verify(request: Request): Promise<Verified>;
+	/**
+	 * Wraps an msw resolver so that it runs only for a valid token (else the 401 `/me` gives), with the token's `claims`;
+	 * `resource` faults apply to it too.
+	 * @example http.get('https://api.example.com/orders', server.protect(({ claims }) => HttpResponse.json(ordersOf(claims.sub))))
+	 */
+	protect<Info extends { request: Request }>(resolver: (info: Info & { claims: Record<string, unknown> }) => Response | Promise<Response>): (info: Info) => Promise<Response>;
+	/**
+	 * Options for `createTokenKeeper` that talk to this server (JSON dialect), with memory storage and no tab sync, so tests
+	 * stay apart. With origin `'*'` the `apiUrl` is the page's origin.
+	 * @example const auth = createTokenKeeper(server.keeperOptions());
+	 */
+	keeperOptions(): MockKeeperOptions;
+	/**
+	 * Signs `auth` in as `sub` (default: the first user) with fresh tokens from this server, as a login would; resolves to the session.
+	 * @example await server.signIn(auth, { sub: 'bob' });
+	 */
+	signIn(auth: Pick<TokenKeeper, 'setTokens'>, options?: { sub?: string; scope?: string }): Promise<Session>;
+	/**
+	 * Serves this server over real HTTP on 127.0.0.1 (Node only), whatever its `origin`; `startMockHttpServer(server, options)`.
+	 * @example const { url, close } = await server.listen();
+	 */
+	listen(options?: ListenOptions): Promise<RunningServer>;
 	/** Calls handled so far, both dialects together. */
 	readonly calls: Readonly<CallCounts>;
 	/** How many times a spent refresh token was presented (each revoked its family). */
 	readonly reuses: number;
 	/** Every refresh token presented to a refresh, in order. */
 	readonly presented: readonly string[];
-	/** The server clock (ms). */
+	/**
+	 * The server clock (ms since epoch): this machine's clock plus the offset. Follows fake timers that fake `Date`.
+	 * @example expect(auth.session.expiresAt).toBeLessThan(server.now() + 60_000)
+	 */
 	now(): number;
 	setClockOffset(ms: number): void;
 	setAccessTokenTtl(seconds: number): void;
@@ -82,6 +133,10 @@ export interface MockAuthServer {
 	 * @example server.fail('refresh', { status: 503, headers: { 'Retry-After': '5' } }, { times: 2 })
 	 */
 	fail(target: FaultTarget, rule: FaultRule, options?: { times?: number }): void;
+	/**
+	 * Removes every fault armed with `fail`, spent or not.
+	 * @example server.fail('resource', 'network'); … server.clearFaults();
+	 */
 	clearFaults(): void;
 	/** Revokes every refresh-token family and every access token issued so far. */
 	revokeAll(): void;
@@ -301,49 +356,56 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	}
 	const targetOfGrant = (grant: string | null): FaultTarget => (grant === 'refresh_token' ? 'refresh' : 'login');
 	/** The issuer: the origin, or with origin '*' the origin the request came to. */
-	const issuerOf = (request: Request) => (origin === '*' ? new URL(request.url).origin : origin);
+	const issuerOf = (request: Request, at: string) => (at === '*' ? new URL(request.url).origin : at);
 
-	async function authorize(request: Request): Promise<Record<string, unknown> | Response> {
+	/** RFC 6750 section 3: the bearer token's signature, expiry (server clock) and revocation; a 401 with `WWW-Authenticate` otherwise. */
+	async function verify(request: Request): Promise<Verified> {
 		calls.resource++;
 		const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
-		const reject = (challenge: string) => json({ error: 'invalid_token' }, 401, { 'www-authenticate': challenge });
+		const reject = (challenge: string): Verified => ({ ok: false, response: json({ error: 'invalid_token' }, 401, { 'www-authenticate': challenge }) });
 		if (token === undefined) return reject('Bearer realm="api"');
 		const claims = await jwt.verify(token);
 		const invalid = 'Bearer realm="api", error="invalid_token"';
 		if (!claims || typeof claims.exp !== 'number') return reject(invalid);
 		if (now() >= claims.exp * 1000 || revokedJtis.has(String(claims.jti))) return reject(invalid);
-		return claims;
+		return { ok: true, claims };
 	}
 
-	const resource = (respond: (claims: Record<string, unknown>, request: Request) => Promise<Response>) =>
-		guarded('resource', async (request) => {
-			const claims = await authorize(request);
-			return claims instanceof Response ? claims : respond(claims, request);
-		});
+	/** An msw resolver behind the `resource` faults and `verify`: `resolver` runs only for a valid token. */
+	const protect =
+		<Info extends { request: Request }>(resolver: (info: Info & { claims: Record<string, unknown> }) => Response | Promise<Response>) =>
+		async (info: Info): Promise<Response> => {
+			const fault = faults.pick('resource', info.request);
+			const faulted = fault === undefined ? undefined : await applyFault(fault, info.request, headers());
+			if (faulted) return faulted;
+			const verified = await verify(info.request);
+			return verified.ok ? resolver({ ...info, claims: verified.claims }) : verified.response;
+		};
 
-	const handlers: RequestHandler[] = [
-		http.options(`${origin}/*`, () => new HttpResponse(null, { status: 204, headers: headers() })),
+	/** The routes, answering at `at` (an origin, or `'*'`): every origin shares the one state. */
+	const routes = (at: string): RequestHandler[] => [
+		http.options(`${at}/*`, () => new HttpResponse(null, { status: 204, headers: headers() })),
 		// JSON dialect
 		http.post(
-			`${origin}/auth/login`,
+			`${at}/auth/login`,
 			guarded('login', async (request) => {
 				const body = await readJson(request);
 				return tokenAnswer(await passwordGrant(body.username, body.password), true);
 			}),
 		),
 		http.post(
-			`${origin}/auth/refresh`,
+			`${at}/auth/refresh`,
 			guarded('refresh', async (request) => tokenAnswer(await refreshGrant((await readJson(request)).refresh_token))),
 		),
 		http.post(
-			`${origin}/auth/logout`,
+			`${at}/auth/logout`,
 			guarded('revoke', async (request) => {
 				await revokeToken((await readJson(request)).refresh_token);
 				return new HttpResponse(null, { status: 204, headers: headers() });
 			}),
 		),
 		// OAuth 2.0 dialect
-		http.post(`${origin}/oauth/token`, async ({ request }) => {
+		http.post(`${at}/oauth/token`, async ({ request }) => {
 			const form = new URLSearchParams(await request.clone().text());
 			const grant = form.get('grant_type');
 			return guarded(targetOfGrant(grant), async () => {
@@ -355,7 +417,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			})({ request });
 		}),
 		http.post(
-			`${origin}/oauth/revoke`,
+			`${at}/oauth/revoke`,
 			guarded('revoke', async (request) => {
 				const form = new URLSearchParams(await request.text());
 				if (authenticateClient(request, form) === null) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
@@ -365,8 +427,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		),
 		// authorization server metadata (RFC 8414) and the browser-facing endpoints: a login page that signs in
 		// the first user at once, and RP-initiated logout
-		http.get(`${origin}/.well-known/oauth-authorization-server`, ({ request }) => {
-			const issuer = issuerOf(request);
+		http.get(`${at}/.well-known/oauth-authorization-server`, ({ request }) => {
+			const issuer = issuerOf(request, at);
 			return json({
 				issuer,
 				authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -379,7 +441,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 				authorization_response_iss_parameter_supported: true,
 			});
 		}),
-		http.get(`${origin}/oauth/authorize`, ({ request }) => {
+		http.get(`${at}/oauth/authorize`, ({ request }) => {
 			const query = new URL(request.url).searchParams;
 			const redirectUri = query.get('redirect_uri');
 			const clientId = query.get('client_id') ?? '';
@@ -387,7 +449,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			const back = new URL(redirectUri);
 			const state = query.get('state');
 			if (state !== null) back.searchParams.set('state', state);
-			back.searchParams.set('iss', issuerOf(request));
+			back.searchParams.set('iss', issuerOf(request, at));
 			const challenge = query.get('code_challenge');
 			if (query.get('response_type') !== 'code' || !challenge || query.get('code_challenge_method') !== 'S256') {
 				back.searchParams.set('error', 'invalid_request');
@@ -398,26 +460,39 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			}
 			return new HttpResponse(null, { status: 302, headers: { ...headers(), location: back.href } });
 		}),
-		http.get(`${origin}/oauth/logout`, ({ request }) => {
+		http.get(`${at}/oauth/logout`, ({ request }) => {
 			const back = new URL(request.url).searchParams.get('post_logout_redirect_uri');
 			return back ? new HttpResponse(null, { status: 302, headers: { ...headers(), location: back } }) : json({ signedOut: true });
 		}),
 		// protected resources
 		http.get(
-			`${origin}/me`,
-			resource(async (claims) => json({ sub: claims.sub, scope: claims.scope })),
+			`${at}/me`,
+			protect(async ({ claims }) => json({ sub: claims.sub, scope: claims.scope })),
 		),
 		http.all(
-			`${origin}/echo`,
-			resource(async (_claims, request) =>
+			`${at}/echo`,
+			protect(async ({ request }) =>
 				json({ method: request.method, contentType: request.headers.get('content-type'), body: await request.text(), authorization: request.headers.get('authorization') }),
 			),
 		),
 	];
+	const byOrigin = new Map<string, RequestHandler[]>();
+	const handlersFor = (at: string) => {
+		const key = at.replace(/\/+$/, '');
+		const found = byOrigin.get(key) ?? routes(key);
+		byOrigin.set(key, found);
+		return found;
+	};
+	const handlers = handlersFor(origin);
 
 	const initial = { clockOffset, accessTtl };
-	return {
+	const issueTokens: MockAuthServer['issueTokens'] = ({ sub = Object.keys(users)[0] ?? 'alice', scope } = {}) => startFamily(sub, scope);
+	const self: MockAuthServer = {
+		origin,
 		handlers,
+		handlersFor,
+		verify,
+		protect,
 		get calls() {
 			return calls;
 		},
@@ -440,7 +515,15 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			for (const record of refreshTokens.values()) revokeFamily(record.family);
 			for (const jti of issuedJtis) revokedJtis.add(jti);
 		},
-		issueTokens: ({ sub = Object.keys(users)[0] ?? 'alice', scope } = {}) => startFamily(sub, scope),
+		issueTokens,
+		keeperOptions: () => ({
+			...(origin === '*' ? (globalThis.location ? { apiUrl: globalThis.location.origin } : {}) : { apiUrl: origin }),
+			endpoints: { login: '/auth/login', refresh: '/auth/refresh', logout: '/auth/logout' },
+			storage: 'memory',
+			crossTab: false,
+		}),
+		signIn: async (auth, options) => auth.setTokens(await issueTokens(options)),
+		listen: (listenOptions) => startMockHttpServer(self, listenOptions),
 		issueAuthorizationCode,
 		signAccessToken: (claims) => jwt.sign(claims),
 		reset() {
@@ -455,4 +538,5 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			faults.clear();
 		},
 	};
+	return self;
 }
