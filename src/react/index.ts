@@ -1,0 +1,133 @@
+// React 18+ bindings: a thin layer over `auth.session`, `auth.subscribe` and `auth.ready`, so the behaviour stays in the core.
+// https://react.dev/reference/react/useSyncExternalStore
+import { createContext, createElement, type ReactNode, useCallback, useContext, useRef, useSyncExternalStore } from 'react';
+import type { Session, TokenKeeper } from '../types.js';
+
+const KeeperContext = createContext<TokenKeeper | null>(null);
+
+/** What the server renders, and what hydration starts from: the keeper has not read its storage yet. */
+const LOADING = Object.freeze({ status: 'loading', accessToken: null, expiresAt: null, claims: null, scopes: Object.freeze([]) }) as unknown as Session;
+
+/** Keepers whose `ready` has settled. */
+const settled = new WeakSet<TokenKeeper>();
+
+/** Props of {@link TokenKeeperProvider}. */
+export interface TokenKeeperProviderProps {
+	/**
+	 * The keeper the components below use. Create it once, outside the component (a new keeper per render would start over).
+	 * @example <TokenKeeperProvider keeper={auth}><App /></TokenKeeperProvider>
+	 */
+	keeper: TokenKeeper;
+	children?: ReactNode;
+}
+
+/**
+ * Makes `keeper` available to `useSession`, `useTokenKeeper` and `RequireSession` below it. It subscribes to nothing itself:
+ * only the components that read the session listen to it.
+ *
+ * @example
+ * const auth = createTokenKeeper({ apiUrl: 'https://api.example.com', endpoints: { login: '/auth/login', refresh: '/auth/refresh' } });
+ * createRoot(element).render(<TokenKeeperProvider keeper={auth}><App /></TokenKeeperProvider>);
+ */
+export function TokenKeeperProvider({ keeper, children }: TokenKeeperProviderProps): ReactNode {
+	return createElement(KeeperContext.Provider, { value: keeper }, children);
+}
+
+/**
+ * The keeper of the nearest `TokenKeeperProvider`, for `login`, `logout`, `fetch`. Throws a `TypeError` without a provider.
+ *
+ * @example
+ * const auth = useTokenKeeper();
+ * return <button onClick={() => auth.logout()}>Log out</button>;
+ */
+export function useTokenKeeper(): TokenKeeper {
+	const keeper = useContext(KeeperContext);
+	if (!keeper) throw new TypeError('tokenkeeper/react: useTokenKeeper() and useSession() need a <TokenKeeperProvider keeper={auth}> above them');
+	return keeper;
+}
+
+/** Subscribes to the keeper's changes and to its `ready` settling; one listener per mounted component. */
+function useSubscribe(keeper: TokenKeeper) {
+	return useCallback(
+		(onChange: () => void) => {
+			let live = true;
+			void keeper.ready.then(() => {
+				settled.add(keeper);
+				if (live) onChange();
+			});
+			const unsubscribe = keeper.subscribe(() => onChange());
+			return () => {
+				live = false;
+				unsubscribe();
+			};
+		},
+		[keeper],
+	);
+}
+
+const whole = (session: Session) => session as never;
+
+/**
+ * The session, or the part of it `selector` picks. The component re-renders only when that part changes (by `isEqual`,
+ * default `Object.is`), so a component that selects `status` does not render when a refresh brings a new token.
+ * Built on `useSyncExternalStore`: no tearing, and server rendering gives the `loading` session.
+ *
+ * @example
+ * const status = useSession((s) => s.status);
+ * const user = useSession((s) => s.claims?.sub);
+ * const scopes = useSession((s) => s.scopes, (a, b) => a.join() === b.join());
+ */
+export function useSession(): Session;
+export function useSession<T>(selector: (session: Session) => T, isEqual?: (a: T, b: T) => boolean): T;
+export function useSession<T>(selector: (session: Session) => T = whole, isEqual: (a: T, b: T) => boolean = Object.is): T {
+	const keeper = useTokenKeeper();
+	const last = useRef<{ session: Session; selector: (session: Session) => T; value: T } | null>(null);
+	const select = (session: Session): T => {
+		const memo = last.current;
+		if (memo && memo.session === session && memo.selector === selector) return memo.value;
+		const picked = selector(session);
+		const value = memo && isEqual(memo.value, picked) ? memo.value : picked;
+		last.current = { session, selector, value };
+		return value;
+	};
+	return useSyncExternalStore(
+		useSubscribe(keeper),
+		() => select(keeper.session),
+		() => select(LOADING),
+	);
+}
+
+/** Props of {@link RequireSession}. */
+export interface RequireSessionProps {
+	/**
+	 * Shown when signed out (for example the login page). Default: nothing.
+	 * @example fallback={<LoginPage />}
+	 */
+	fallback?: ReactNode;
+	/**
+	 * Shown while the keeper reads its storage (`auth.ready` pending), and on the server. Default: nothing.
+	 * @example loading={<Spinner />}
+	 */
+	loading?: ReactNode;
+	/** Shown when authenticated. */
+	children?: ReactNode;
+}
+
+/**
+ * Its children when authenticated, `fallback` when signed out, `loading` until the keeper has read its storage.
+ * A stored session goes from `loading` straight to the children: the fallback never flashes.
+ *
+ * @example
+ * <RequireSession fallback={<LoginPage />} loading={<Spinner />}>
+ *   <App />
+ * </RequireSession>
+ */
+export function RequireSession({ children, fallback = null, loading = null }: RequireSessionProps): ReactNode {
+	const keeper = useTokenKeeper();
+	const status = useSyncExternalStore(
+		useSubscribe(keeper),
+		() => (settled.has(keeper) ? keeper.session.status : 'loading'),
+		() => 'loading',
+	);
+	return status === 'authenticated' ? children : status === 'loading' ? loading : fallback;
+}
