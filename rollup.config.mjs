@@ -3,9 +3,9 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-const entries = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
+const entries = { index: 'src/index.ts', testing: 'src/testing/index.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' };
 /** The runtime dependencies stay imports in the ESM and CJS builds: an app that uses ky ships one copy. */
-const external = [/^ky(\/|$)/, /^jwt-decode(\/|$)/, /^idb-keyval(\/|$)/, /^msw(\/|$)/, /^node:/];
+const external = [/^ky(\/|$)/, /^jwt-decode(\/|$)/, /^idb-keyval(\/|$)/, /^msw(\/|$)/, /^node:/, /^react(\/|$)/, /^react-dom(\/|$)/, /^vue(\/|$)/, /^vue-router(\/|$)/, /^tokenkeeper(\/|$)/];
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true });
 
 export default [

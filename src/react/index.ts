@@ -1,15 +1,12 @@
 // React 18+ bindings: a thin layer over `auth.session`, `auth.subscribe` and `auth.ready`, so the behaviour stays in the core.
 // https://react.dev/reference/react/useSyncExternalStore
 import { createContext, createElement, type ReactNode, useCallback, useContext, useRef, useSyncExternalStore } from 'react';
-import type { Session, TokenKeeper } from '../types.js';
+import type { Session, TokenKeeper } from 'tokenkeeper';
 
 const KeeperContext = createContext<TokenKeeper | null>(null);
 
 /** What the server renders, and what hydration starts from: the keeper has not read its storage yet. */
 const LOADING = Object.freeze({ status: 'loading', accessToken: null, expiresAt: null, claims: null, scopes: Object.freeze([]) }) as unknown as Session;
-
-/** Keepers whose `ready` has settled. */
-const settled = new WeakSet<TokenKeeper>();
 
 /** Props of {@link TokenKeeperProvider}. */
 export interface TokenKeeperProviderProps {
@@ -42,30 +39,15 @@ export function TokenKeeperProvider({ keeper, children }: TokenKeeperProviderPro
  */
 export function useTokenKeeper(): TokenKeeper {
 	const keeper = useContext(KeeperContext);
-	if (!keeper) throw new TypeError('tokenkeeper/react: useTokenKeeper() and useSession() need a <TokenKeeperProvider keeper={auth}> above them');
+	if (!keeper) throw new TypeError('tokenkeeper/react: no <TokenKeeperProvider> above');
 	return keeper;
 }
 
-/** Subscribes to the keeper's changes and to its `ready` settling; one listener per mounted component. */
-function useSubscribe(keeper: TokenKeeper) {
-	return useCallback(
-		(onChange: () => void) => {
-			let live = true;
-			void keeper.ready.then(() => {
-				settled.add(keeper);
-				if (live) onChange();
-			});
-			const unsubscribe = keeper.subscribe(() => onChange());
-			return () => {
-				live = false;
-				unsubscribe();
-			};
-		},
-		[keeper],
-	);
-}
+/** One listener per mounted component; the same function across renders, so React does not subscribe again. */
+const useSubscribe = (keeper: TokenKeeper) => useCallback((onChange: () => void) => keeper.subscribe(() => onChange()), [keeper]);
 
 const whole = (session: Session) => session as never;
+const statusOf = (session: Session) => session.status;
 
 /**
  * The session, or the part of it `selector` picks. The component re-renders only when that part changes (by `isEqual`,
@@ -114,7 +96,8 @@ export interface RequireSessionProps {
 }
 
 /**
- * Its children when authenticated, `fallback` when signed out, `loading` until the keeper has read its storage.
+ * Its children when authenticated, `fallback` when signed out, `loading` until the keeper has read its storage
+ * (`auth.ready` pending) and on the server.
  * A stored session goes from `loading` straight to the children: the fallback never flashes.
  *
  * @example
@@ -123,11 +106,7 @@ export interface RequireSessionProps {
  * </RequireSession>
  */
 export function RequireSession({ children, fallback = null, loading = null }: RequireSessionProps): ReactNode {
-	const keeper = useTokenKeeper();
-	const status = useSyncExternalStore(
-		useSubscribe(keeper),
-		() => (settled.has(keeper) ? keeper.session.status : 'loading'),
-		() => 'loading',
-	);
+	// The session is `loading` exactly while `auth.ready` is pending: the keeper reads its storage, then says what it found.
+	const status = useSession(statusOf);
 	return status === 'authenticated' ? children : status === 'loading' ? loading : fallback;
 }

@@ -3,7 +3,7 @@ import { applyFault, createFaults, type FaultRule, type FaultTarget } from './fa
 import type { ListenOptions, RunningServer } from './http-server.js';
 import { startMockHttpServer } from './http-server.js';
 import { hs256, randomToken, sha256 } from './jwt.js';
-import type { Session, TokenKeeper, TokenKeeperOptions } from '../types.js';
+import type { Session, TokenKeeper, TokenKeeperOptions } from 'tokenkeeper';
 
 /** Options of the mock auth server. */
 export interface MockAuthServerOptions {

@@ -1,7 +1,7 @@
 // Waiting for the keeper under fake timers. Advancing fake timers runs the refresh timer, but the refresh itself
 // goes through the network layer, Web Crypto and the response body, which fake timers do not drive: the server may
 // have counted the refresh while the keeper still holds the old token. Waiting for the keeper's own event is exact.
-import type { AuthEvent, Session, TokenKeeper } from '../types.js';
+import type { AuthEvent, Session, TokenKeeper } from 'tokenkeeper';
 
 /** The real timer, taken before a test installs fake ones: a wait's time limit must run in real time. */
 const realSetTimeout = globalThis.setTimeout;

@@ -1,6 +1,6 @@
 // Vue 3 bindings: a thin layer over `auth.session`, `auth.subscribe` and `auth.ready`, so the behaviour stays in the core.
 import { getCurrentScope, inject, onScopeDispose, type Plugin, type ShallowRef, shallowReadonly, shallowRef } from 'vue';
-import type { Session, TokenKeeper } from '../types.js';
+import type { Session, TokenKeeper } from 'tokenkeeper';
 
 const KEY = Symbol('tokenkeeper');
 
