@@ -107,7 +107,7 @@ describe('useSession', () => {
 	});
 
 	it('without a provider, says what is missing', () => {
-		expect(() => render(h(Status))).toThrow(/TokenKeeperProvider/);
+		expect(() => render(h(Status))).toThrow(/no <TokenKeeperProvider> above/);
 	});
 });
 
