@@ -7,7 +7,7 @@ import { http, HttpResponse } from 'msw';
 import { createMockAuthServer, startMockHttpServer } from '../dist/testing.js';
 
 const root = new URL('..', import.meta.url);
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png' };
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
 /** Files the pages may load: the demo itself, the built SDK, and the three dependencies for the module page. */
 const files = {
@@ -16,6 +16,7 @@ const files = {
 	'/module.html': 'demo/module.html',
 	'/app.js': 'demo/app.js',
 	'/style.css': 'demo/style.css',
+	'/favicon.svg': 'demo/favicon.svg',
 	'/tokenkeeper.iife.min.js': 'dist/tokenkeeper.iife.min.js',
 };
 const allowedPrefixes = ['/dist/', '/node_modules/ky/distribution/', '/node_modules/jwt-decode/build/esm/', '/node_modules/idb-keyval/dist/'];
