@@ -41,7 +41,7 @@ describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
 		await page.click('#login button[type=submit]');
 		await expect.poll(() => page.textContent('#status')).toBe('authenticated');
 		await page.click('#call');
-		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200[^]*alice/);
+		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200[\s\S]*alice/);
 		const second = await profile.newPage();
 		await second.goto(`${url}/module.html`);
 		await expect.poll(() => second.textContent('#status')).toBe('authenticated');
