@@ -108,4 +108,33 @@ describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
 		expect(await page.textContent('#log')).toMatch(/logged out \(reason: revoked\)/);
 		await profile.close();
 	}, 30_000);
+
+	it('the React page: RequireSession, selectors that render only on their change, and a logout from another page', async () => {
+		const profile = await browser!.newContext();
+		const problems: string[] = [];
+		profile.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
+		const page = await profile.newPage();
+		await page.goto(`${url}/react.html`);
+		await page.waitForSelector('#login');
+		await page.click('#login button[type=submit]');
+		await expect.poll(() => page.textContent('#subject')).toBe('alice');
+		expect(await page.textContent('#status')).toBe('authenticated');
+		const statusRenders = await page.textContent('#status-renders');
+		const tokenRenders = await page.textContent('#token-renders');
+		await page.click('#refresh');
+		await expect.poll(() => page.textContent('#token-renders')).not.toBe(tokenRenders);
+		expect(await page.textContent('#status-renders')).toBe(statusRenders);
+		await page.click('#call');
+		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200[\s\S]*alice/);
+
+		const main = await profile.newPage();
+		await main.goto(`${url}/`);
+		await expect.poll(() => main.textContent('#status')).toBe('authenticated');
+		await main.click('#logout');
+		await page.waitForSelector('#login');
+		expect(await page.textContent('#status')).toBe('unauthenticated');
+		expect(await page.$('#answer')).toBeNull();
+		expect(problems).toEqual([]);
+		await profile.close();
+	}, 30_000);
 });
