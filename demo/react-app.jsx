@@ -1,6 +1,6 @@
 // The demo as a small React app: tokenkeeper/react over the same keeper and the same mock server as the other pages.
 // `npm run demo` builds this file with esbuild (React in production mode) and serves it at /react.html.
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createTokenKeeper } from 'tokenkeeper';
 import { RequireSession, TokenKeeperProvider, useSession, useTokenKeeper } from 'tokenkeeper/react';
@@ -35,7 +35,8 @@ function Status() {
 	);
 }
 
-function Token() {
+/** Memoised, so that its parent's renders (a new API answer) do not count: it renders for a new token only. */
+const Token = memo(function Token() {
 	const token = useSession((s) => s.accessToken);
 	const expiresAt = useTokenKeeper().session.expiresAt; // read with the token it belongs to
 	const renders = useRenderCount();
@@ -47,7 +48,7 @@ function Token() {
 			</small>
 		</p>
 	);
-}
+});
 
 function Profile() {
 	const auth = useTokenKeeper();

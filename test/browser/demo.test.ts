@@ -124,8 +124,10 @@ describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
 		await page.click('#refresh');
 		await expect.poll(() => page.textContent('#token-renders')).not.toBe(tokenRenders);
 		expect(await page.textContent('#status-renders')).toBe(statusRenders);
+		const afterRefresh = await page.textContent('#token-renders');
 		await page.click('#call');
 		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200[\s\S]*alice/);
+		expect(await page.textContent('#token-renders')).toBe(afterRefresh); // a new answer is no new token
 
 		const main = await profile.newPage();
 		await main.goto(`${url}/`);
