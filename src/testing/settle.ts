@@ -17,6 +17,11 @@ export interface NextEventOptions {
 	 * @example { timeoutMs: 1000 }
 	 */
 	timeoutMs?: number;
+	/**
+	 * Stops waiting when aborted: the promise rejects with the events seen so far.
+	 * @example { signal: AbortSignal.timeout(2000) }
+	 */
+	signal?: AbortSignal;
 }
 
 /**
@@ -28,24 +33,32 @@ export interface NextEventOptions {
  * await auth.refresh();
  * expect((await refreshed).type).toBe('refresh');
  */
-export function nextEvent(auth: Pick<TokenKeeper, 'subscribe'>, match: EventMatch = () => true, { timeoutMs = 5000 }: NextEventOptions = {}): Promise<AuthEvent> {
+export function nextEvent(auth: Pick<TokenKeeper, 'subscribe'>, match: EventMatch = () => true, { timeoutMs = 5000, signal }: NextEventOptions = {}): Promise<AuthEvent> {
 	const matches = typeof match === 'function' ? match : (event: AuthEvent) => event.type === match;
+	const wanted = typeof match === 'function' ? 'matching event' : `'${match}' event`;
 	const seen: string[] = [];
 	return new Promise((resolve, reject) => {
-		const timer = realSetTimeout(() => {
+		const stop = () => {
+			realClearTimeout(timer);
+			signal?.removeEventListener('abort', aborted);
 			unsubscribe();
-			const wanted = typeof match === 'function' ? 'matching event' : `'${match}' event`;
-			reject(new Error(`tokenkeeper/testing: no ${wanted} came within ${timeoutMs} ms (events seen: ${seen.join(', ') || 'none'})`));
-		}, timeoutMs);
+		};
+		const fail = (why: string) => {
+			stop();
+			reject(new Error(`tokenkeeper/testing: no ${wanted} came ${why} (events seen: ${seen.join(', ') || 'none'})`));
+		};
+		const aborted = () => fail('before the wait was aborted');
+		const timer = realSetTimeout(() => fail(`within ${timeoutMs} ms`), timeoutMs);
 		(timer as { unref?: () => void }).unref?.();
 		const unsubscribe = auth.subscribe((session, event) => {
 			seen.push(event.type);
 			if (!matches(event, session)) return;
-			realClearTimeout(timer);
-			unsubscribe();
+			stop();
 			// after the other listeners of this change, which run in the same loop
 			queueMicrotask(() => resolve(event));
 		});
+		if (signal?.aborted) aborted();
+		else signal?.addEventListener('abort', aborted, { once: true });
 	});
 }
 
