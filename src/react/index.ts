@@ -15,6 +15,10 @@ export interface TokenKeeperProviderProps {
 	 * @example <TokenKeeperProvider keeper={auth}><App /></TokenKeeperProvider>
 	 */
 	keeper: TokenKeeper;
+	/**
+	 * The app, or the part of it that uses the session.
+	 * @example <TokenKeeperProvider keeper={auth}><Router /></TokenKeeperProvider>
+	 */
 	children?: ReactNode;
 }
 
@@ -91,7 +95,10 @@ export interface RequireSessionProps {
 	 * @example loading={<Spinner />}
 	 */
 	loading?: ReactNode;
-	/** Shown when authenticated. */
+	/**
+	 * Shown when authenticated.
+	 * @example <RequireSession fallback={<LoginPage />}><Orders /></RequireSession>
+	 */
 	children?: ReactNode;
 }
 
