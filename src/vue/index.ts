@@ -1,8 +1,11 @@
 // Vue 3 bindings: a thin layer over `auth.session`, `auth.subscribe` and `auth.ready`, so the behaviour stays in the core.
-import { getCurrentScope, inject, onScopeDispose, type Plugin, type ShallowRef, shallowReadonly, shallowRef } from 'vue';
+import { getCurrentScope, inject, onScopeDispose, type Plugin, type ShallowRef, shallowReadonly, shallowRef, ssrContextKey } from 'vue';
 import type { Session, TokenKeeper } from 'tokenkeeper';
 
 const KEY = Symbol('tokenkeeper');
+
+/** What a server render shows: the keeper has not read the browser's storage there. */
+const LOADING = Object.freeze({ status: 'loading', accessToken: null, expiresAt: null, claims: null, scopes: Object.freeze([]) }) as unknown as Session;
 
 /**
  * The plugin that makes `auth` available to `useSession` and `useTokenKeeper` in every component of the app.
@@ -31,7 +34,7 @@ export function useTokenKeeper(): TokenKeeper {
 /**
  * The session as a readonly shallow ref: `session.value` is the keeper's frozen session object, replaced on every change
  * (so a `watch` sees each change once, and nothing deep is made reactive). Call it in `setup`; it stops listening when
- * the component (or effect scope) is disposed.
+ * the component (or effect scope) is disposed. A server render gets the `loading` session and adds no listener.
  *
  * @example
  * const session = useSession();
@@ -39,12 +42,14 @@ export function useTokenKeeper(): TokenKeeper {
  */
 export function useSession(): Readonly<ShallowRef<Session>> {
 	const auth = useTokenKeeper();
+	// A server render gets the loading session and no listener: a component rendered on the server is never unmounted,
+	// so a subscription there would outlive the request.
+	if (inject(ssrContextKey, null)) return shallowReadonly(shallowRef(LOADING)) as Readonly<ShallowRef<Session>>;
 	const session = shallowRef(auth.session);
 	const unsubscribe = auth.subscribe((next) => {
 		session.value = next;
 	});
 	if (getCurrentScope()) onScopeDispose(unsubscribe);
-	session.value = auth.session; // a change between the read and the subscription
 	return shallowReadonly(session) as Readonly<ShallowRef<Session>>;
 }
 

@@ -2,7 +2,8 @@
 import { mount } from '@vue/test-utils';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { computed, defineComponent, h, nextTick } from 'vue';
+import { computed, createSSRApp, defineComponent, h, nextTick } from 'vue';
+import { renderToString } from 'vue/server-renderer';
 import { createMemoryHistory, createRouter } from 'vue-router';
 import { createTokenKeeper, type Session, type TokenKeeper } from '../../src/index.js';
 import { createMockAuthServer } from '../../src/testing/index.js';
@@ -148,5 +149,17 @@ describe('requireSession, the vue-router guard', () => {
 		await cancelled.push('/');
 		await cancelled.push('/orders');
 		expect(cancelled.currentRoute.value.fullPath).toBe('/');
+	});
+});
+
+describe('server rendering', () => {
+	it('renderToString gives the loading session and leaves no listener behind, even for a keeper that is signed in', async () => {
+		const auth = keeper();
+		await server.signIn(auth);
+		let listeners = 0;
+		const counted: TokenKeeper = Object.create(auth, { subscribe: { value: (listener: Parameters<TokenKeeper['subscribe']>[0]) => (listeners++, auth.subscribe(listener)) } });
+		const app = createSSRApp(Status).use(tokenKeeperPlugin(counted));
+		expect(await renderToString(app)).toBe('<p class="status">loading</p>');
+		expect(listeners).toBe(0);
 	});
 });
