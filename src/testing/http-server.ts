@@ -1,5 +1,5 @@
 import { getResponse, type RequestHandler } from 'msw';
-import type { MockAuthServer } from './server.js';
+import type { MockAuthServer } from './types.js';
 
 /** A running HTTP server. */
 export interface RunningServer {
