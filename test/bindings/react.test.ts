@@ -2,6 +2,7 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { setupServer } from 'msw/node';
 import { createElement as h, StrictMode, type ReactNode } from 'react';
+import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenKeeper, type Session, type TokenKeeper } from '../../src/index.js';
@@ -174,5 +175,20 @@ describe('server rendering', () => {
 		await server.signIn(auth);
 		const html = renderToString(withKeeper(auth, h(Status), h(RequireSession, { fallback: 'login', loading: 'spinner' }, 'app')));
 		expect(html).toBe('<p data-testid="status">&quot;loading&quot;</p>spinner');
+	});
+
+	it('hydration starts from the server snapshot without a mismatch, then shows the session the browser has', async () => {
+		const auth = keeper();
+		await server.signIn(auth);
+		const tree = withKeeper(auth, h(Status), h(RequireSession, { fallback: 'login', loading: 'spinner' }, 'app'));
+		const container = document.createElement('div');
+		container.innerHTML = renderToString(tree);
+		document.body.append(container);
+		const mismatches: unknown[] = [];
+		const root = await act(async () => hydrateRoot(container, tree, { onRecoverableError: (error) => void mismatches.push(error) }));
+		expect(mismatches).toEqual([]);
+		expect(container.textContent).toBe('"authenticated"app');
+		act(() => root.unmount());
+		container.remove();
 	});
 });
