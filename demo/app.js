@@ -44,11 +44,19 @@ export function start(TokenKeeper) {
 	$('#clear-log').addEventListener('click', () => ($('#log').textContent = ''));
 
 	// --- the session -----------------------------------------------------------------------
+	const ANSWER_HINT = $('#answer').textContent;
+	/** The session whose API answer is on screen. */
+	let shownFor;
 	function render(session) {
 		const status = $('#status');
 		status.textContent = session.status;
 		status.dataset.status = session.status;
 		const signedIn = session.status === 'authenticated';
+		if (!signedIn && shownFor !== undefined) {
+			// what the API said belongs to the session that asked: it goes with it
+			shownFor = undefined;
+			$('#answer').textContent = ANSWER_HINT;
+		}
 		$('#login').hidden = signedIn;
 		for (const button of ['#call', '#refresh', '#logout']) $(button).disabled = !signedIn;
 		$('#subject').textContent = session.claims?.sub ?? '–';
@@ -90,12 +98,17 @@ export function start(TokenKeeper) {
 	});
 	$('#call').addEventListener('click', async () => {
 		const started = performance.now();
+		const show = (text) => {
+			if (auth.session.status !== 'authenticated') return; // the answer came after a logout: not shown
+			shownFor = auth.session;
+			$('#answer').textContent = text;
+		};
 		try {
 			const response = await auth.fetch('/me');
 			const body = await response.text();
-			$('#answer').textContent = `HTTP ${response.status} in ${Math.round(performance.now() - started)} ms\n${body}`;
+			show(`HTTP ${response.status} in ${Math.round(performance.now() - started)} ms\n${body}`);
 		} catch (error) {
-			$('#answer').textContent = `${error.code ?? error.name}: ${error.message}`;
+			show(`${error.code ?? error.name}: ${error.message}`);
 		}
 	});
 	$('#refresh').addEventListener('click', () => auth.refresh().catch(() => undefined)); // failures are in the log

@@ -3,11 +3,12 @@
 // Usage: npm run demo  (PORT=8080 npm run demo to choose the port). Ctrl-C stops it.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { build } from 'esbuild';
 import { http, HttpResponse } from 'msw';
 import { createMockAuthServer, startMockHttpServer } from '../dist/testing.js';
 
 const root = new URL('..', import.meta.url);
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png' };
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
 /** Files the pages may load: the demo itself, the built SDK, and the three dependencies for the module page. */
 const files = {
@@ -16,6 +17,8 @@ const files = {
 	'/module.html': 'demo/module.html',
 	'/app.js': 'demo/app.js',
 	'/style.css': 'demo/style.css',
+	'/favicon.svg': 'demo/favicon.svg',
+	'/react.html': 'demo/react.html',
 	'/tokenkeeper.iife.min.js': 'dist/tokenkeeper.iife.min.js',
 };
 const allowedPrefixes = ['/dist/', '/node_modules/ky/distribution/', '/node_modules/jwt-decode/build/esm/', '/node_modules/idb-keyval/dist/'];
@@ -29,6 +32,23 @@ const serveFile = async (path) => {
 		return new HttpResponse('not found', { status: 404 });
 	}
 };
+
+/** The React page's script: demo/react-app.jsx and what it imports (the built package, React), bundled once, on first request. */
+let reactApp;
+const buildReactApp = () =>
+	(reactApp ??= build({
+		entryPoints: [new URL('react-app.jsx', import.meta.url).pathname],
+		absWorkingDir: new URL('.', root).pathname,
+		bundle: true,
+		format: 'esm',
+		jsx: 'automatic',
+		minify: true,
+		sourcemap: 'inline',
+		write: false,
+		define: { 'process.env.NODE_ENV': '"production"' },
+		logLevel: 'warning',
+	}).then((result) => result.outputFiles[0].contents));
+const reactScript = http.get('*/react-app.js', async () => new HttpResponse(await buildReactApp(), { headers: { 'content-type': 'text/javascript', 'cache-control': 'no-store' } }));
 
 const mock = createMockAuthServer({ origin: '*', accessTokenTtl: 30 });
 const state = { lifetime: 30, offline: false, skewMinutes: 0 };
@@ -49,7 +69,7 @@ const control = http.post('*/demo/control', async ({ request }) => {
 const status = http.get('*/demo/control', () => HttpResponse.json({ ...state, calls: mock.calls, reuses: mock.reuses }));
 const statics = http.get('*', async ({ request }) => serveFile(new URL(request.url).pathname));
 
-const server = { ...mock, handlers: [control, status, ...mock.handlers, statics] };
+const server = { ...mock, handlers: [control, status, reactScript, ...mock.handlers, statics] };
 const wanted = Number(process.env.PORT ?? 5175);
 const running = await startMockHttpServer(server, { port: wanted }).catch((error) => {
 	if (error.code !== 'EADDRINUSE') throw error;
@@ -59,6 +79,7 @@ const running = await startMockHttpServer(server, { port: wanted }).catch((error
 
 console.log(`tokenkeeper demo: ${running.url}/`);
 console.log(`  module import:   ${running.url}/module.html`);
+console.log(`  React:           ${running.url}/react.html`);
 console.log('  Ctrl-C stops it.');
 const stop = async () => {
 	await running.close();

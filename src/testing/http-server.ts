@@ -1,26 +1,48 @@
-import { getResponse } from 'msw';
-import type { MockAuthServer } from './server.js';
+import { getResponse, type RequestHandler } from 'msw';
+import type { MockAuthServer } from './types.js';
 
 /** A running HTTP server. */
 export interface RunningServer {
-	/** Its base URL, e.g. `http://127.0.0.1:41234`. */
+	/** Its base URL, e.g. `http://127.0.0.1:41234`: the origin to give the keeper as `apiUrl`. */
 	readonly url: string;
 	/** Stops it, ending requests that hang. */
 	close(): Promise<void>;
 }
 
+/** Where and what `startMockHttpServer` serves. */
+export interface ListenOptions {
+	/**
+	 * The port; default 0, a free one (read it from `url`).
+	 * @example port: 4010
+	 */
+	port?: number;
+	/**
+	 * The address; default `'127.0.0.1'`.
+	 * @example host: '127.0.0.1'
+	 */
+	host?: string;
+	/**
+	 * More msw handlers, tried before the server's own: your app's pages, bundles and API routes.
+	 * @example handlers: [ordersRoute, appPage] // msw handlers, e.g. http.get(`${origin}/orders`, server.protect(listOrders))
+	 */
+	handlers?: RequestHandler[];
+}
+
 /**
- * Serves the mock's handlers over real HTTP (Node only), so that browsers and several tabs talk to one
- * server with one state. A `'network'` fault resets the connection; unknown routes answer 404.
- * The mock's `origin` should be this server's URL: create the mock with the `origin` you pass here.
+ * Serves the mock over real HTTP (Node only), so that browsers and several tabs talk to one server with one
+ * state. Its routes answer at the URL it listens on, whatever the mock's `origin` (so the default works), and
+ * every answer carries permissive CORS headers (`Access-Control-Allow-Origin: *`, `Authorization` and
+ * `Content-Type` allowed, `WWW-Authenticate`, `Retry-After` and `Date` exposed), so a page on another port can
+ * call it. A `'network'` fault resets the connection; unknown routes answer 404. Same as `server.listen(options)`.
  *
  * @example
- * const server = createMockAuthServer({ origin: 'http://127.0.0.1:4010' });
- * const running = await startMockHttpServer(server, { port: 4010 });
- * // … point a browser at running.url …
- * await running.close();
+ * const server = createMockAuthServer();
+ * const { url, close } = await startMockHttpServer(server); // url: http://127.0.0.1:<a free port>
+ * const auth = createTokenKeeper({ ...server.keeperOptions(), apiUrl: url });
+ * // … point a browser at url …
+ * await close();
  */
-export async function startMockHttpServer(server: MockAuthServer, { port = 0, host = '127.0.0.1' }: { port?: number; host?: string } = {}): Promise<RunningServer> {
+export async function startMockHttpServer(server: MockAuthServer, { port = 0, host = '127.0.0.1', handlers = [] }: ListenOptions = {}): Promise<RunningServer> {
 	const { createServer } = await import('node:http');
 	const open = new Set<import('node:http').ServerResponse>();
 	const httpServer = createServer(async (incoming, outgoing) => {
@@ -34,7 +56,11 @@ export async function startMockHttpServer(server: MockAuthServer, { port = 0, ho
 		const headers = new Headers();
 		for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
 		const request = new Request(`http://${incoming.headers.host ?? `${host}:${port}`}${incoming.url ?? '/'}`, { method: incoming.method ?? 'GET', headers, body, signal: controller.signal });
-		const response = await getResponse(server.handlers, request).catch(() => new Response('mock server error', { status: 500 }));
+		// the given handlers first, then the mock's at its origin, then the same routes at this server's own origin
+		const answer = async () =>
+			(await getResponse([...handlers, ...server.handlers], request)) ??
+			(server.origin === '*' || server.handlersFor === undefined ? undefined : await getResponse(server.handlersFor(new URL(request.url).origin), request));
+		const response = await answer().catch(() => new Response('mock server error', { status: 500 }));
 		if (!response) {
 			outgoing.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('not found');
 			return;

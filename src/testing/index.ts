@@ -1,3 +1,5 @@
-export { createMockAuthServer, type CallCounts, type IssuedTokens, type MockAuthServer, type MockAuthServerOptions } from './server.js';
+export { createMockAuthServer } from './server.js';
+export type { CallCounts, IssuedTokens, MockAuthServer, MockAuthServerOptions, MockKeeperOptions, Verified } from './types.js';
 export type { Fault, FaultRule, FaultTarget } from './faults.js';
-export { startMockHttpServer, type RunningServer } from './http-server.js';
+export { startMockHttpServer, type ListenOptions, type RunningServer } from './http-server.js';
+export { nextEvent, settle, type NextEventOptions, type EventMatch } from './settle.js';

@@ -1,105 +1,8 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
-import { applyFault, createFaults, type FaultRule, type FaultTarget } from './faults.js';
+import { applyFault, createFaults, type FaultTarget } from './faults.js';
+import { startMockHttpServer } from './http-server.js';
 import { hs256, randomToken, sha256 } from './jwt.js';
-
-/** Options of the mock auth server. */
-export interface MockAuthServerOptions {
-	/**
-	 * Origin of every route, or `'*'` for any (handy over HTTP on a port chosen at start). Default `'https://api.example.com'`.
-	 * @example origin: 'http://127.0.0.1:4000'
-	 */
-	origin?: string;
-	/**
-	 * Access-token lifetime in seconds. Default 300.
-	 * @example accessTokenTtl: 10
-	 */
-	accessTokenTtl?: number;
-	/**
-	 * Refresh-token lifetime in seconds (each rotation starts it again). Default 86 400.
-	 * @example refreshTokenTtl: 3600
-	 */
-	refreshTokenTtl?: number;
-	/**
-	 * The server clock's offset from this machine's clock (ms). Default 0.
-	 * @example clockOffsetMs: 2 * 3600_000 // the server is two hours ahead
-	 */
-	clockOffsetMs?: number;
-	/**
-	 * Users, name to password. Default `{ alice: 'wonderland' }`.
-	 * @example users: { bob: 'builder' }
-	 */
-	users?: Record<string, string>;
-	/**
-	 * The scope granted when none is asked for. Default `'read write'`.
-	 * @example scope: 'api'
-	 */
-	scope?: string;
-	/**
-	 * OAuth 2.0 clients: public ones without a secret. Default `{ spa: {}, backend: { secret: 's3cret' } }`.
-	 * @example clients: { web: {} }
-	 */
-	clients?: Record<string, { secret?: string }>;
-	/**
-	 * The HS256 key of the access tokens. Default `'test-secret'`.
-	 * @example secret: 'another-secret'
-	 */
-	secret?: string;
-}
-
-/** An OAuth 2.0 token response, as the mock issues it. */
-export interface IssuedTokens {
-	access_token: string;
-	refresh_token: string;
-	token_type: 'Bearer';
-	expires_in: number;
-	/** Seconds the refresh token lives, as Keycloak and others say it. */
-	refresh_expires_in: number;
-	scope: string;
-}
-
-/** Calls the server handled (faulted calls are not counted). */
-export interface CallCounts {
-	login: number;
-	refresh: number;
-	revoke: number;
-	resource: number;
-}
-
-/** The mock auth server: msw handlers plus the knobs and counters tests need. */
-export interface MockAuthServer {
-	/** msw handlers: `setupServer(...server.handlers)` or `setupWorker(...server.handlers)`. */
-	readonly handlers: RequestHandler[];
-	/** Calls handled so far, both dialects together. */
-	readonly calls: Readonly<CallCounts>;
-	/** How many times a spent refresh token was presented (each revoked its family). */
-	readonly reuses: number;
-	/** Every refresh token presented to a refresh, in order. */
-	readonly presented: readonly string[];
-	/** The server clock (ms). */
-	now(): number;
-	setClockOffset(ms: number): void;
-	setAccessTokenTtl(seconds: number): void;
-	/**
-	 * Injects a fault into the calls of `target`, `times` times (default: until `clearFaults`).
-	 * @example server.fail('refresh', { status: 503, headers: { 'Retry-After': '5' } }, { times: 2 })
-	 */
-	fail(target: FaultTarget, rule: FaultRule, options?: { times?: number }): void;
-	clearFaults(): void;
-	/** Revokes every refresh-token family and every access token issued so far. */
-	revokeAll(): void;
-	/** A fresh token set for `sub`, as if that user had logged in. */
-	issueTokens(options?: { sub?: string; scope?: string }): Promise<IssuedTokens>;
-	/**
-	 * An authorization code for the OAuth 2.0 dialect, as `/oauth/authorize` would issue after a login: exchange it at
-	 * `/oauth/token` with the PKCE verifier of `codeChallenge` (S256). Valid once, for 60 s.
-	 * @example const code = await server.issueAuthorizationCode({ codeChallenge, redirectUri: 'https://app.test/callback' });
-	 */
-	issueAuthorizationCode(options: { codeChallenge: string; redirectUri: string; clientId?: string; sub?: string; scope?: string }): string;
-	/** Signs any claims with the server's key (for tokens with odd claims). */
-	signAccessToken(claims: Record<string, unknown>): Promise<string>;
-	/** Back to the initial options: state, counters, faults, clock and lifetime. */
-	reset(): void;
-}
+import type { CallCounts, IssuedTokens, MockAuthServer, MockAuthServerOptions, Verified } from './types.js';
 
 interface Family {
 	readonly sub: string;
@@ -304,49 +207,56 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	}
 	const targetOfGrant = (grant: string | null): FaultTarget => (grant === 'refresh_token' ? 'refresh' : 'login');
 	/** The issuer: the origin, or with origin '*' the origin the request came to. */
-	const issuerOf = (request: Request) => (origin === '*' ? new URL(request.url).origin : origin);
+	const issuerOf = (request: Request, at: string) => (at === '*' ? new URL(request.url).origin : at);
 
-	async function authorize(request: Request): Promise<Record<string, unknown> | Response> {
+	/** RFC 6750 section 3: the bearer token's signature, expiry (server clock) and revocation; a 401 with `WWW-Authenticate` otherwise. */
+	async function verify(request: Request): Promise<Verified> {
 		calls.resource++;
 		const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
-		const reject = (challenge: string) => json({ error: 'invalid_token' }, 401, { 'www-authenticate': challenge });
+		const reject = (challenge: string): Verified => ({ ok: false, response: json({ error: 'invalid_token' }, 401, { 'www-authenticate': challenge }) });
 		if (token === undefined) return reject('Bearer realm="api"');
 		const claims = await jwt.verify(token);
 		const invalid = 'Bearer realm="api", error="invalid_token"';
 		if (!claims || typeof claims.exp !== 'number') return reject(invalid);
 		if (now() >= claims.exp * 1000 || revokedJtis.has(String(claims.jti))) return reject(invalid);
-		return claims;
+		return { ok: true, claims };
 	}
 
-	const resource = (respond: (claims: Record<string, unknown>, request: Request) => Promise<Response>) =>
-		guarded('resource', async (request) => {
-			const claims = await authorize(request);
-			return claims instanceof Response ? claims : respond(claims, request);
-		});
+	/** An msw resolver behind the `resource` faults and `verify`: `resolver` runs only for a valid token. */
+	const protect =
+		<Info extends { request: Request }>(resolver: (info: Info & { claims: Record<string, unknown> }) => Response | Promise<Response>) =>
+		async (info: Info): Promise<Response> => {
+			const fault = faults.pick('resource', info.request);
+			const faulted = fault === undefined ? undefined : await applyFault(fault, info.request, headers());
+			if (faulted) return faulted;
+			const verified = await verify(info.request);
+			return verified.ok ? resolver({ ...info, claims: verified.claims }) : verified.response;
+		};
 
-	const handlers: RequestHandler[] = [
-		http.options(`${origin}/*`, () => new HttpResponse(null, { status: 204, headers: headers() })),
+	/** The routes, answering at `at` (an origin, or `'*'`): every origin shares the one state. */
+	const routes = (at: string): RequestHandler[] => [
+		http.options(`${at}/*`, () => new HttpResponse(null, { status: 204, headers: headers() })),
 		// JSON dialect
 		http.post(
-			`${origin}/auth/login`,
+			`${at}/auth/login`,
 			guarded('login', async (request) => {
 				const body = await readJson(request);
 				return tokenAnswer(await passwordGrant(body.username, body.password), true);
 			}),
 		),
 		http.post(
-			`${origin}/auth/refresh`,
+			`${at}/auth/refresh`,
 			guarded('refresh', async (request) => tokenAnswer(await refreshGrant((await readJson(request)).refresh_token))),
 		),
 		http.post(
-			`${origin}/auth/logout`,
+			`${at}/auth/logout`,
 			guarded('revoke', async (request) => {
 				await revokeToken((await readJson(request)).refresh_token);
 				return new HttpResponse(null, { status: 204, headers: headers() });
 			}),
 		),
 		// OAuth 2.0 dialect
-		http.post(`${origin}/oauth/token`, async ({ request }) => {
+		http.post(`${at}/oauth/token`, async ({ request }) => {
 			const form = new URLSearchParams(await request.clone().text());
 			const grant = form.get('grant_type');
 			return guarded(targetOfGrant(grant), async () => {
@@ -358,7 +268,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			})({ request });
 		}),
 		http.post(
-			`${origin}/oauth/revoke`,
+			`${at}/oauth/revoke`,
 			guarded('revoke', async (request) => {
 				const form = new URLSearchParams(await request.text());
 				if (authenticateClient(request, form) === null) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
@@ -368,8 +278,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		),
 		// authorization server metadata (RFC 8414) and the browser-facing endpoints: a login page that signs in
 		// the first user at once, and RP-initiated logout
-		http.get(`${origin}/.well-known/oauth-authorization-server`, ({ request }) => {
-			const issuer = issuerOf(request);
+		http.get(`${at}/.well-known/oauth-authorization-server`, ({ request }) => {
+			const issuer = issuerOf(request, at);
 			return json({
 				issuer,
 				authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -382,7 +292,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 				authorization_response_iss_parameter_supported: true,
 			});
 		}),
-		http.get(`${origin}/oauth/authorize`, ({ request }) => {
+		http.get(`${at}/oauth/authorize`, ({ request }) => {
 			const query = new URL(request.url).searchParams;
 			const redirectUri = query.get('redirect_uri');
 			const clientId = query.get('client_id') ?? '';
@@ -390,7 +300,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			const back = new URL(redirectUri);
 			const state = query.get('state');
 			if (state !== null) back.searchParams.set('state', state);
-			back.searchParams.set('iss', issuerOf(request));
+			back.searchParams.set('iss', issuerOf(request, at));
 			const challenge = query.get('code_challenge');
 			if (query.get('response_type') !== 'code' || !challenge || query.get('code_challenge_method') !== 'S256') {
 				back.searchParams.set('error', 'invalid_request');
@@ -401,26 +311,39 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			}
 			return new HttpResponse(null, { status: 302, headers: { ...headers(), location: back.href } });
 		}),
-		http.get(`${origin}/oauth/logout`, ({ request }) => {
+		http.get(`${at}/oauth/logout`, ({ request }) => {
 			const back = new URL(request.url).searchParams.get('post_logout_redirect_uri');
 			return back ? new HttpResponse(null, { status: 302, headers: { ...headers(), location: back } }) : json({ signedOut: true });
 		}),
 		// protected resources
 		http.get(
-			`${origin}/me`,
-			resource(async (claims) => json({ sub: claims.sub, scope: claims.scope })),
+			`${at}/me`,
+			protect(async ({ claims }) => json({ sub: claims.sub, scope: claims.scope })),
 		),
 		http.all(
-			`${origin}/echo`,
-			resource(async (_claims, request) =>
+			`${at}/echo`,
+			protect(async ({ request }) =>
 				json({ method: request.method, contentType: request.headers.get('content-type'), body: await request.text(), authorization: request.headers.get('authorization') }),
 			),
 		),
 	];
+	const byOrigin = new Map<string, RequestHandler[]>();
+	const handlersFor = (at: string) => {
+		const key = at.replace(/\/+$/, '');
+		const found = byOrigin.get(key) ?? routes(key);
+		byOrigin.set(key, found);
+		return found;
+	};
+	const handlers = handlersFor(origin);
 
 	const initial = { clockOffset, accessTtl };
-	return {
+	const issueTokens: MockAuthServer['issueTokens'] = ({ sub = Object.keys(users)[0] ?? 'alice', scope } = {}) => startFamily(sub, scope);
+	const self: MockAuthServer = {
+		origin,
 		handlers,
+		handlersFor,
+		verify,
+		protect,
 		get calls() {
 			return calls;
 		},
@@ -443,7 +366,15 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			for (const record of refreshTokens.values()) revokeFamily(record.family);
 			for (const jti of issuedJtis) revokedJtis.add(jti);
 		},
-		issueTokens: ({ sub = Object.keys(users)[0] ?? 'alice', scope } = {}) => startFamily(sub, scope),
+		issueTokens,
+		keeperOptions: () => ({
+			...(origin === '*' ? (globalThis.location ? { apiUrl: globalThis.location.origin } : {}) : { apiUrl: origin }),
+			endpoints: { login: '/auth/login', refresh: '/auth/refresh', logout: '/auth/logout' },
+			storage: 'memory',
+			crossTab: false,
+		}),
+		signIn: async (auth, options) => auth.setTokens(await issueTokens(options)),
+		listen: (listenOptions) => startMockHttpServer(self, listenOptions),
 		issueAuthorizationCode,
 		signAccessToken: (claims) => jwt.sign(claims),
 		reset() {
@@ -458,4 +389,5 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			faults.clear();
 		},
 	};
+	return self;
 }

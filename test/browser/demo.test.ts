@@ -30,6 +30,33 @@ describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
 		demo?.kill('SIGINT');
 	});
 
+	it('opens with no console error and no failed request, and a logout leaves no API answer on screen', async () => {
+		const profile = await browser!.newContext();
+		const problems: string[] = [];
+		profile.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
+		profile.on('response', (response) => void (response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`)));
+		const page = await profile.newPage();
+		await page.goto(`${url}/`);
+		await expect.poll(() => page.textContent('#status')).toBe('unauthenticated');
+		await page.click('#login button[type=submit]');
+		await expect.poll(() => page.textContent('#status')).toBe('authenticated');
+		await page.click('#call');
+		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200[\s\S]*alice/);
+		const second = await profile.newPage();
+		await second.goto(`${url}/module.html`);
+		await expect.poll(() => second.textContent('#status')).toBe('authenticated');
+		await second.click('#call');
+		await expect.poll(() => second.textContent('#answer')).toMatch(/alice/);
+
+		await page.click('#logout'); // here, and in the other tab by the channel
+		await expect.poll(() => page.textContent('#status')).toBe('unauthenticated');
+		await expect.poll(() => second.textContent('#status')).toBe('unauthenticated');
+		expect(await page.textContent('#answer')).not.toMatch(/alice/);
+		expect(await second.textContent('#answer')).not.toMatch(/alice/);
+		expect(problems).toEqual([]);
+		await profile.close();
+	}, 30_000);
+
 	it('log in, watch the countdown and an automatic refresh, then log out of two tabs at once', async () => {
 		const profile = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
 		const page = await profile.newPage();
@@ -79,6 +106,37 @@ describe.runIf(hasChromium)('the demo, walked through in Chromium', () => {
 		await page.click('#refresh');
 		await expect.poll(() => page.textContent('#status')).toBe('unauthenticated');
 		expect(await page.textContent('#log')).toMatch(/logged out \(reason: revoked\)/);
+		await profile.close();
+	}, 30_000);
+
+	it('the React page: RequireSession, selectors that render only on their change, and a logout from another page', async () => {
+		const profile = await browser!.newContext();
+		const problems: string[] = [];
+		profile.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
+		const page = await profile.newPage();
+		await page.goto(`${url}/react.html`);
+		await page.waitForSelector('#login');
+		await page.click('#login button[type=submit]');
+		await expect.poll(() => page.textContent('#subject')).toBe('alice');
+		expect(await page.textContent('#status')).toBe('authenticated');
+		const statusRenders = await page.textContent('#status-renders');
+		const tokenRenders = await page.textContent('#token-renders');
+		await page.click('#refresh');
+		await expect.poll(() => page.textContent('#token-renders')).not.toBe(tokenRenders);
+		expect(await page.textContent('#status-renders')).toBe(statusRenders);
+		const afterRefresh = await page.textContent('#token-renders');
+		await page.click('#call');
+		await expect.poll(() => page.textContent('#answer')).toMatch(/HTTP 200[\s\S]*alice/);
+		expect(await page.textContent('#token-renders')).toBe(afterRefresh); // a new answer is no new token
+
+		const main = await profile.newPage();
+		await main.goto(`${url}/`);
+		await expect.poll(() => main.textContent('#status')).toBe('authenticated');
+		await main.click('#logout');
+		await page.waitForSelector('#login');
+		expect(await page.textContent('#status')).toBe('unauthenticated');
+		expect(await page.$('#answer')).toBeNull();
+		expect(problems).toEqual([]);
 		await profile.close();
 	}, 30_000);
 });

@@ -3,7 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createTokenKeeper } from 'tokenkeeper';
 import { createApi } from 'tokenkeeper/ky';
-import { createMockAuthServer } from 'tokenkeeper/testing';
+import { createMockAuthServer, settle } from 'tokenkeeper/testing';
 
 const auth = createTokenKeeper({
 	apiUrl: 'https://api.example.com',
@@ -20,7 +20,8 @@ afterAll(() => msw.close());
 it('keeps the user signed in across a token expiry', async () => {
 	vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
 	await auth.login({ username: 'alice', password: 'wonderland' });
-	await vi.advanceTimersByTimeAsync(61_000);
+	await settle(auth, () => vi.advanceTimersByTimeAsync(61_000)); // advance, then wait for the refresh to finish
+	expect(auth.session.status).toBe('authenticated');
 	expect(await api.get('me').json()).toEqual({ sub: 'alice', scope: 'read write' });
 	expect(server.calls.refresh).toBe(1);
 	expect(server.reuses).toBe(0);
