@@ -7,8 +7,9 @@
  * - `INVALID_TOKEN_RESPONSE`: a token endpoint answered with something that is not a token response.
  * - `STORAGE_FAILED`: the storage could not be read or written, or held a value that is not a session.
  * - `NETWORK_ERROR`: the request did not get an answer (offline, DNS, CORS, timeout).
+ * - `DPOP_KEY_UNAVAILABLE`: no DPoP key can be made (no WebCrypto, or no Ed25519 when asked for it), or the key a session's tokens are bound to is gone.
  */
-export type ErrorCode = 'LOGIN_FAILED' | 'REFRESH_FAILED' | 'SESSION_EXPIRED' | 'INVALID_TOKEN_RESPONSE' | 'STORAGE_FAILED' | 'NETWORK_ERROR';
+export type ErrorCode = 'LOGIN_FAILED' | 'REFRESH_FAILED' | 'SESSION_EXPIRED' | 'INVALID_TOKEN_RESPONSE' | 'STORAGE_FAILED' | 'NETWORK_ERROR' | 'DPOP_KEY_UNAVAILABLE';
 
 /** Details that come with an error from an HTTP answer. */
 export interface ErrorDetails {
