@@ -1,6 +1,6 @@
 import { TokenKeeperError } from '../errors.js';
-import { type DPoPAlgorithm, generateDPoPKey, restoreDPoPKey } from './key.js';
-import { createNonceStore, isNonceChallenge } from './nonces.js';
+import { ALGORITHM, type DPoPAlgorithm, generateDPoPKey, restoreDPoPKey } from './key.js';
+import { isNonceChallenge } from './nonces.js';
 import { createDPoPProof } from './proof.js';
 import type { DPoP } from './seam.js';
 
@@ -33,26 +33,29 @@ export interface DPoPOptions {
  * const auth = createTokenKeeper({ ...oauth2({ issuer, clientId, redirectUri }), apiUrl, dpop: dpop() });
  */
 export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions = {}): DPoP {
-	if (algorithm !== 'ES256' && algorithm !== 'EdDSA') throw new TypeError(`dpop: algorithm must be 'ES256' or 'EdDSA', not ${String(algorithm)}`);
-	const nonces = createNonceStore();
+	if (!Object.hasOwn(ALGORITHM, algorithm)) throw new TypeError(`dpop: unknown algorithm ${algorithm}`);
+	// The servers' nonces, one per origin (RFC 9449 sections 8 and 9: a nonce is its server's).
+	const nonces = new Map<string, string>();
+	const origin = (url: string | URL) => new URL(url).origin;
 	return {
 		algorithm,
 		allowBearer,
 		newKey: () => generateDPoPKey(algorithm),
 		restoreKey: restoreDPoPKey,
 		thumbprint: (key) => key.thumbprint,
-		proof: (request) => createDPoPProof({ ...request, nonce: nonces.get(request.url) }),
-		learnNonce: nonces.learn,
+		proof: (request) => createDPoPProof({ ...request, nonce: nonces.get(origin(request.url)) }),
+		learnNonce(url, response) {
+			// The origin that sent it: the final URL of a redirected answer.
+			const nonce = response.headers.get('DPoP-Nonce');
+			if (nonce) nonces.set(origin(response.url || url), nonce);
+		},
 		isNonceChallenge,
 		checkTokenType(tokenType) {
 			// RFC 6749 section 5.1: token_type is case-insensitive.
 			const type = String(tokenType).toLowerCase();
 			if (type === 'dpop') return 'DPoP';
 			if (type === 'bearer' && allowBearer) return 'Bearer';
-			throw new TokenKeeperError(
-				'INVALID_TOKEN_RESPONSE',
-				`DPoP: the token endpoint answered token_type ${String(tokenType)} to a DPoP request${type === 'bearer' ? ' (dpop({ allowBearer: true }) accepts it)' : ''}`,
-			);
+			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type} refused`);
 		},
 	};
 }

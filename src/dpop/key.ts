@@ -1,5 +1,5 @@
+import { sha256 } from './encoding.js';
 import { keyUnavailable } from './errors.js';
-import { jwkThumbprint } from './thumbprint.js';
 
 /** The JWS algorithm of the proofs: ES256 (ECDSA P-256, everywhere) or EdDSA (Ed25519, where WebCrypto has it). */
 export type DPoPAlgorithm = 'ES256' | 'EdDSA';
@@ -31,9 +31,15 @@ export interface DPoPKey {
 	readonly thumbprint: string;
 }
 
-/** WebCrypto's names for each algorithm: key generation and signing. */
-export const KEY_PARAMS: Record<DPoPAlgorithm, EcKeyGenParams | Algorithm> = { ES256: { name: 'ECDSA', namedCurve: 'P-256' }, EdDSA: { name: 'Ed25519' } };
-export const SIGN_PARAMS: Record<DPoPAlgorithm, EcdsaParams | Algorithm> = { ES256: { name: 'ECDSA', hash: 'SHA-256' }, EdDSA: { name: 'Ed25519' } };
+/**
+ * WebCrypto's parameters of each algorithm, for key generation and signing alike: WebCrypto reads
+ * the members of the dictionary each operation takes and ignores the rest (`namedCurve` for
+ * generateKey, `hash` for sign; WebCrypto "normalize an algorithm").
+ */
+export const ALGORITHM: Record<DPoPAlgorithm, Algorithm | (EcKeyGenParams & EcdsaParams)> = {
+	ES256: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
+	EdDSA: { name: 'Ed25519' },
+};
 
 /**
  * A new key pair, the private key non-extractable (RFC 9449 section 2: the key stays with the client).
@@ -45,14 +51,16 @@ export const SIGN_PARAMS: Record<DPoPAlgorithm, EcdsaParams | Algorithm> = { ES2
 export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 	let pair: CryptoKeyPair;
 	try {
-		pair = (await crypto.subtle.generateKey(KEY_PARAMS[alg], false, ['sign', 'verify'])) as CryptoKeyPair;
+		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign', 'verify'])) as CryptoKeyPair;
 	} catch (cause) {
-		throw keyUnavailable(`DPoP: this browser cannot make a non-extractable ${alg} key with WebCrypto${alg === 'EdDSA' ? ' (no Ed25519: use ES256)' : ''}`, cause);
+		throw keyUnavailable(`DPoP: WebCrypto cannot make an ${alg} key here`, cause);
 	}
 	// The public half of a pair is always exportable, whatever `extractable` says (WebCrypto generateKey).
 	const { kty = '', crv = '', x = '', y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+	// The required members only, in lexicographic order: the JSON of this object is the input of its
+	// RFC 7638 thumbprint (section 3.2; RFC 8037 section 2 for OKP), and it is the header's `jwk`.
 	const jwk: DPoPPublicJwk = y ? { crv, kty, x, y } : { crv, kty, x };
-	return { alg, privateKey: pair.privateKey, jwk, thumbprint: await jwkThumbprint(jwk) };
+	return { alg, privateKey: pair.privateKey, jwk, thumbprint: await sha256(JSON.stringify(jwk)) };
 }
 
 /**
@@ -64,15 +72,8 @@ export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
  */
 export function restoreDPoPKey(record: unknown): DPoPKey {
 	const key = record as Partial<DPoPKey> | null | undefined;
-	if (
-		typeof CryptoKey !== 'undefined' &&
-		key?.privateKey instanceof CryptoKey &&
-		key.privateKey.type === 'private' &&
-		(key.alg === 'ES256' || key.alg === 'EdDSA') &&
-		typeof key.jwk?.x === 'string' &&
-		typeof key.thumbprint === 'string'
-	) {
-		return key as DPoPKey;
-	}
-	throw keyUnavailable('DPoP: the key these tokens are bound to is gone (storage cleared?); the session cannot continue');
+	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
+	// WebCrypto (no CryptoKey global) gets this error too.
+	if (key?.privateKey?.type === 'private' && (key.alg === 'ES256' || key.alg === 'EdDSA') && key.jwk?.x && typeof key.thumbprint === 'string') return key as DPoPKey;
+	throw keyUnavailable('DPoP: the key of these tokens is gone');
 }

@@ -2,27 +2,6 @@
 export type DPoPResponse = Pick<Response, 'headers' | 'status' | 'url' | 'clone'>;
 
 /**
- * The servers' nonces, one per origin (RFC 9449 section 8: a nonce is the server's; section 9 for
- * resource servers). Learned from any answer's `DPoP-Nonce` header, put in the next proofs to that origin.
- *
- * @example
- * const nonces = createNonceStore();
- * nonces.learn(url, response);
- * nonces.get(url); // the latest nonce of url's origin, or undefined
- */
-export function createNonceStore() {
-	const byOrigin = new Map<string, string>();
-	return {
-		get: (url: string | URL): string | undefined => byOrigin.get(new URL(url).origin),
-		/** Remembers the answer's `DPoP-Nonce` for the origin that sent it: the final URL of a redirected answer. */
-		learn(url: string | URL, response: Pick<Response, 'headers' | 'url'>): void {
-			const nonce = response.headers.get('DPoP-Nonce');
-			if (nonce) byOrigin.set(new URL(response.url || url).origin, nonce);
-		},
-	};
-}
-
-/**
  * Whether a `WWW-Authenticate` value holds a `DPoP` challenge with `error="use_dpop_nonce"` (RFC 9449
  * section 9): challenges and their parameters parsed as RFC 9110 section 11.6.1 writes them, so a
  * `Bearer error=…` beside it or the words inside a quoted `error_description` do not count.
@@ -30,7 +9,7 @@ export function createNonceStore() {
 export function hasNonceChallenge(header: string): boolean {
 	let scheme = '';
 	// A token followed by `=` is a parameter (its value a token or a quoted string); a bare token starts a challenge.
-	for (const [, name = '', value] of header.matchAll(/([\w!#$%&'*+.^`|~-]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]*))?/g)) {
+	for (const [, name = '', value] of header.matchAll(/([^\s,="]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]*))?/g)) {
 		if (value === undefined) scheme = name.toLowerCase();
 		else if (scheme === 'dpop' && name.toLowerCase() === 'error' && value.replace(/^"|"$/g, '') === 'use_dpop_nonce') return true;
 	}
@@ -50,9 +29,9 @@ export async function isNonceChallenge(response: DPoPResponse, where: 'token' | 
 	if (!response.headers.get('DPoP-Nonce')) return false;
 	if (where === 'resource') return response.status === 401 && hasNonceChallenge(response.headers.get('WWW-Authenticate') ?? '');
 	if (response.status !== 400) return false;
-	try {
-		return ((await response.clone().json()) as { error?: unknown } | null)?.error === 'use_dpop_nonce';
-	} catch {
-		return false;
-	}
+	const body = (await response
+		.clone()
+		.json()
+		.catch(() => null)) as { error?: unknown } | null;
+	return body?.error === 'use_dpop_nonce';
 }

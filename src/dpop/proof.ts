@@ -1,11 +1,11 @@
 import { base64url, base64urlJson, sha256, utf8 } from './encoding.js';
-import { type DPoPKey, SIGN_PARAMS } from './key.js';
+import { ALGORITHM, type DPoPKey } from './key.js';
 
 /** What one proof is for. */
 export interface DPoPProofInput {
 	/** The key the tokens are bound to. */
 	readonly key: DPoPKey;
-	/** The request's method, as `Request.method` has it. */
+	/** The request's method as it is sent: `Request.method` (fetch upper-cases `post` but not `patch`). */
 	readonly method: string;
 	/** The request's absolute URL; its query and fragment are left out of `htu`. */
 	readonly url: string | URL;
@@ -16,9 +16,6 @@ export interface DPoPProofInput {
 	/** The current time in the server's clock, in milliseconds since the epoch. */
 	readonly now: number;
 }
-
-/** fetch upper-cases these methods and sends any other as written (Fetch standard, "normalize a method"). */
-const NORMALIZED = /^(delete|get|head|options|post|put)$/i;
 
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
@@ -31,10 +28,10 @@ const NORMALIZED = /^(delete|get|head|options|post|put)$/i;
 export async function createDPoPProof({ key, method, url, accessToken, nonce, now }: DPoPProofInput): Promise<string> {
 	const htu = new URL(url);
 	htu.search = htu.hash = '';
-	const claims: Record<string, string | number> = { jti: crypto.randomUUID(), htm: NORMALIZED.test(method) ? method.toUpperCase() : method, htu: htu.href, iat: Math.floor(now / 1000) };
+	const claims: Record<string, string | number> = { jti: crypto.randomUUID(), htm: method, htu: htu.href, iat: Math.floor(now / 1000) };
 	// RFC 9449 section 4.2: ath is base64url(SHA-256(ASCII of the access token)).
 	if (accessToken !== undefined) claims.ath = await sha256(accessToken);
 	if (nonce !== undefined) claims.nonce = nonce;
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
-	return `${input}.${base64url(await crypto.subtle.sign(SIGN_PARAMS[key.alg], key.privateKey, utf8(input)))}`;
+	return `${input}.${base64url(await crypto.subtle.sign(ALGORITHM[key.alg], key.privateKey, utf8(input)))}`;
 }
