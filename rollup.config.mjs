@@ -4,6 +4,8 @@ import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const entries = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
+/** Sender-constrained tokens (RFC 9449), an entry of its own so that only apps that import it ship it. */
+entries.dpop = 'src/dpop/index.ts';
 /** The runtime dependencies stay imports in the ESM and CJS builds: an app that uses ky ships one copy. */
 const external = [/^ky(\/|$)/, /^jwt-decode(\/|$)/, /^idb-keyval(\/|$)/, /^msw(\/|$)/, /^node:/];
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true });
