@@ -22,8 +22,9 @@ export interface DPoPProofRequest {
  *
  * Integration plan: where the keeper calls each member.
  *
- * 1. Login (password grant, `loginWithRedirect`, `setTokens` of a DPoP set): `newKey()` first, every
- *    login, never reusing the last session's key. `loginWithRedirect` sends `dpop_jkt=thumbprint(key)`
+ * 1. Login (password grant, `loginWithRedirect`): `newKey()` first, every login, never reusing the
+ *    last session's key; its `DPOP_KEY_UNAVAILABLE` rejects the login before any request is sent.
+ *    (`setTokens` cannot take a DPoP set obtained elsewhere: its key is not here.) `loginWithRedirect` sends `dpop_jkt=thumbprint(key)`
  *    (section 10) and keeps the key with the PKCE verifier until the callback, which exchanges the
  *    code with a proof of that same key. The key is stored with the token set, in the same write
  *    (IndexedDB: the record as it is; memory: in memory, and inside the tab channel's session message;
@@ -32,15 +33,21 @@ export interface DPoPProofRequest {
  * 2. Every token endpoint call, every grant (code exchange, refresh, password; section 5): a header
  *    `DPoP: await proof({ key, method: 'POST', url: tokenEndpoint, now })`, no `accessToken`.
  *    The answer's `token_type` goes through `checkTokenType` (throws `INVALID_TOKEN_RESPONSE` for a
- *    Bearer answer unless `allowBearer`, and for an unknown type); only a `'DPoP'` set is bound.
- *    Revocation (RFC 7009) needs no proof.
+ *    Bearer answer unless `allowBearer`, and for an unknown type); only a `'DPoP'` set is bound, and
+ *    the set records that it is (a `Bearer` set under `allowBearer` is sent as Bearer, no proof).
+ *    When the access token is a JWT with `cnf.jkt` (section 6.1) that is not `thumbprint(key)`, the
+ *    answer is `INVALID_TOKEN_RESPONSE` too. Revocation (RFC 7009) needs no proof.
  * 3. The request path, to trusted origins only, with a bound token: per attempt (the first, the
  *    replay after a 401 refresh, the nonce retry; never one proof for two sends, never in a network
  *    retry loop outside this call) `Authorization: DPoP <token>` and
- *    `DPoP: await proof({ key, method: request.method, url: request.url, accessToken, now })`.
+ *    `DPoP: await proof({ key, method: request.method, url: request.url, accessToken, now })`,
+ *    `now` being `Date.now()` corrected by the skew the keeper estimates from the server's `Date`.
  *    An untrusted origin gets neither. A bound token without its key is never sent as Bearer.
  * 4. After every answer, from the token endpoint and from resources alike:
- *    `learnNonce(url, response)`, before reading anything else of it.
+ *    `learnNonce(url, response)`, before reading anything else of it. (Across origins the browser
+ *    shows the header only when the server sends `Access-Control-Expose-Headers: DPoP-Nonce,
+ *    WWW-Authenticate`, and allows the `DPoP` and `Authorization` request headers: the README's
+ *    server checklist.)
  * 5. The nonce retry: `await isNonceChallenge(response, 'token' | 'resource')` true, and this attempt
  *    was not itself the nonce retry: send once more with a fresh proof (it carries the new nonce),
  *    the body replayed as for the 401 replay; its answer is final, whatever it says. On the request path
@@ -63,18 +70,53 @@ export interface DPoP {
 	readonly algorithm: DPoPAlgorithm;
 	/** Whether a `Bearer` answer to a DPoP token request is accepted (as an unbound set). */
 	readonly allowBearer: boolean;
-	/** A new non-extractable key pair; `DPOP_KEY_UNAVAILABLE` where WebCrypto cannot make one. */
+	/**
+	 * A new non-extractable key pair; `DPOP_KEY_UNAVAILABLE` where WebCrypto cannot make one.
+	 *
+	 * @example
+	 * const key = await seam.newKey(); // at every login
+	 */
 	newKey(): Promise<DPoPKey>;
-	/** The key in a stored or received record; `DPOP_KEY_UNAVAILABLE` when it is not one. */
+	/**
+	 * The key in a stored or received record; `DPOP_KEY_UNAVAILABLE` when it is not one.
+	 *
+	 * @example
+	 * const key = seam.restoreKey(stored.key); // throws for a wiped or JSON-flattened record
+	 */
 	restoreKey(record: unknown): DPoPKey;
-	/** The key's RFC 7638 thumbprint: `dpop_jkt`, and what a bound token's `cnf.jkt` must equal. */
+	/**
+	 * The key's RFC 7638 thumbprint: `dpop_jkt`, and what a bound token's `cnf.jkt` must equal.
+	 *
+	 * @example
+	 * authorizeUrl.searchParams.set('dpop_jkt', seam.thumbprint(key));
+	 */
 	thumbprint(key: DPoPKey): string;
-	/** A fresh proof for one send, with the origin's latest nonce. */
+	/**
+	 * A fresh proof for one send, with the origin's latest nonce.
+	 *
+	 * @example
+	 * headers.set('DPoP', await seam.proof({ key, method: request.method, url: request.url, accessToken, now: Date.now() + skewMs }));
+	 */
 	proof(request: DPoPProofRequest): Promise<string>;
-	/** Remembers the `DPoP-Nonce` of an answer for its origin. */
+	/**
+	 * Remembers the `DPoP-Nonce` of an answer for its origin.
+	 *
+	 * @example
+	 * seam.learnNonce(request.url, response);
+	 */
 	learnNonce(url: string | URL, response: Pick<Response, 'headers' | 'url'>): void;
-	/** Whether the answer is a nonce challenge that carries a new nonce (one retry, never more). */
+	/**
+	 * Whether the answer is a nonce challenge that carries a new nonce (one retry, never more).
+	 *
+	 * @example
+	 * if (!retried && (await seam.isNonceChallenge(response, 'resource'))) return send(true);
+	 */
 	isNonceChallenge(response: DPoPResponse, where: 'token' | 'resource'): Promise<boolean>;
-	/** `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`. */
+	/**
+	 * `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`.
+	 *
+	 * @example
+	 * const bound = seam.checkTokenType(body.token_type) === 'DPoP';
+	 */
 	checkTokenType(tokenType: unknown): 'DPoP' | 'Bearer';
 }
