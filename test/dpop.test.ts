@@ -139,6 +139,16 @@ describe('a proof (RFC 9449 section 4.2)', () => {
 		expect(new Set(proofs.map((proof) => parts(proof).claims.jti)).size).toBe(20);
 	});
 
+	it("has the ath of each request's own access token, however they alternate", async () => {
+		const seam = dpop();
+		const key = await seam.newKey();
+		for (const token of ['token-a', 'token-a', 'token-b', 'token-a']) {
+			expect(parts(await seam.proof({ key, method: 'GET', url: 'https://api.example.com/', accessToken: token, now: NOW })).claims.ath).toBe(await sha256(token));
+		}
+		const [a, b] = await Promise.all(['token-c', 'token-d'].map((token) => seam.proof({ key, method: 'GET', url: 'https://api.example.com/', accessToken: token, now: NOW })));
+		expect([parts(a!).claims.ath, parts(b!).claims.ath]).toEqual([await sha256('token-c'), await sha256('token-d')]);
+	});
+
 	it('takes iat from the clock it is given, in seconds', async () => {
 		const seam = dpop();
 		const key = await seam.newKey();

@@ -17,6 +17,9 @@ export interface DPoPProofInput {
 	readonly now: number;
 }
 
+/** The last access token's `ath`: the keeper sends one token on many requests, and a digest is a thread hop. */
+let last: [token: string, ath: Promise<string>] | undefined;
+
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
  * `jti` (random, unique), `htm`, `htu` (scheme, host and path: no query, no fragment), `iat`, and
@@ -30,7 +33,10 @@ export async function createDPoPProof({ key, method, url, accessToken, nonce, no
 	htu.search = htu.hash = '';
 	const claims: Record<string, string | number> = { jti: crypto.randomUUID(), htm: method, htu: htu.href, iat: Math.floor(now / 1000) };
 	// RFC 9449 section 4.2: ath is base64url(SHA-256(ASCII of the access token)).
-	if (accessToken !== undefined) claims.ath = await sha256(accessToken);
+	if (accessToken !== undefined) {
+		if (last?.[0] !== accessToken) last = [accessToken, sha256(accessToken)];
+		claims.ath = await last[1];
+	}
 	if (nonce !== undefined) claims.nonce = nonce;
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
 	return `${input}.${base64url(await crypto.subtle.sign(ALGORITHM[key.alg], key.privateKey, utf8(input)))}`;
