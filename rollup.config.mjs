@@ -3,7 +3,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-const entries = { index: 'src/index.ts', testing: 'src/testing/index.ts', ky: 'src/ky/index.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' };
+const entries = { index: 'src/index.ts', testing: 'src/testing/index.ts', ky: 'src/ky/index.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts', dpop: 'src/dpop/index.ts' };
 /** The runtime dependencies stay imports in the ESM and CJS builds; ky is the app's own (an optional peer), never inside. */
 const external = [/^ky(\/|$)/, /^jwt-decode(\/|$)/, /^idb-keyval(\/|$)/, /^msw(\/|$)/, /^node:/, /^react(\/|$)/, /^react-dom(\/|$)/, /^vue(\/|$)/, /^vue-router(\/|$)/, /^tokenkeeper(\/|$)/];
 /**

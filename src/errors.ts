@@ -10,8 +10,18 @@
  * - `REVOCATION_FAILED`: the revocation endpoint (RFC 7009) failed at logout; the local logout happened all the same.
  * - `CONFIGURATION_ERROR`: the keeper is not set up for what was asked (no login or refresh endpoint, no `oauth2()`
  *   for a redirect login, a server without the endpoint it needs).
+ * - `DPOP_KEY_UNAVAILABLE`: no DPoP key can be made (no WebCrypto, or no Ed25519 when asked for it), or the key a session's tokens are bound to is gone.
  */
-export type ErrorCode = 'LOGIN_FAILED' | 'REFRESH_FAILED' | 'SESSION_EXPIRED' | 'INVALID_TOKEN_RESPONSE' | 'STORAGE_FAILED' | 'NETWORK_ERROR' | 'REVOCATION_FAILED' | 'CONFIGURATION_ERROR';
+export type ErrorCode =
+	| 'LOGIN_FAILED'
+	| 'REFRESH_FAILED'
+	| 'SESSION_EXPIRED'
+	| 'INVALID_TOKEN_RESPONSE'
+	| 'STORAGE_FAILED'
+	| 'NETWORK_ERROR'
+	| 'REVOCATION_FAILED'
+	| 'CONFIGURATION_ERROR'
+	| 'DPOP_KEY_UNAVAILABLE';
 
 /** Details that come with an error from an HTTP answer. */
 export interface ErrorDetails {

@@ -3,3 +3,4 @@ export type { CallCounts, IssuedTokens, MockAuthServer, MockAuthServerOptions, M
 export type { Fault, FaultRule, FaultTarget } from './faults.js';
 export { startMockHttpServer, type ListenOptions, type RunningServer } from './http-server.js';
 export { nextEvent, settle, type NextEventOptions, type EventMatch } from './settle.js';
+export { createDPoPNonces, dpopErrorResponse, verifyDPoPProof, type DPoPClaims, type DPoPFailure, type DPoPFailureCode, type DPoPNonces, type DPoPVerified, type VerifyDPoPOptions } from './dpop.js';

@@ -1,0 +1,17 @@
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of `text`. */
+export const utf8 = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text);
+
+/** base64url without padding (RFC 7515 section 2). */
+export const base64url = (bytes: ArrayBuffer | Uint8Array): string =>
+	btoa(String.fromCharCode(...new Uint8Array(bytes)))
+		.replace(/\+/g, '-')
+		.replace(/\//g, '_')
+		.replace(/=+$/, '');
+
+/** base64url of the JSON of `value`: a JWS header or payload. */
+export const base64urlJson = (value: unknown): string => base64url(utf8(JSON.stringify(value)));
+
+/** base64url of the SHA-256 of `text`: `ath` (RFC 9449 section 4.2) and JWK thumbprints (RFC 7638). */
+export const sha256 = async (text: string): Promise<string> => base64url(await crypto.subtle.digest('SHA-256', utf8(text)));
