@@ -3,7 +3,7 @@
 // A script of our own rather than the size-limit package: it measures with the very code the bench
 // reports (bench/apps.mjs), so the budget and the README's figures cannot disagree, and adds no
 // dependency tree to the install.
-import { BUDGETS, measureApps } from '../bench/apps.mjs';
+import { BUDGETS, measureApps, TARGETS } from '../bench/apps.mjs';
 
 const results = await measureApps({ pipelines: ['esbuild'] });
 let over = 0;
@@ -17,7 +17,7 @@ for (const [name, budget] of Object.entries(BUDGETS)) {
 		.map(([part, bytes]) => `${part} ${bytes.toLocaleString('en')}`)
 		.join(', ');
 	console.log(
-		`  ${fits ? 'ok  ' : 'OVER'} ${name}: ${measured.gzip.toLocaleString('en')} B of ${budget.toLocaleString('en')} B${fits ? '' : ` (${(measured.gzip - budget).toLocaleString('en')} B over)`}; minified bytes by part: ${parts}`,
+		`  ${fits ? 'ok  ' : 'OVER'} ${name}: ${measured.gzip.toLocaleString('en')} B of ${budget.toLocaleString('en')} B${fits ? '' : ` (${(measured.gzip - budget).toLocaleString('en')} B over)`}${TARGETS[name] === undefined ? '' : `, target ${TARGETS[name].toLocaleString('en')} B`}; minified bytes by part: ${parts}`,
 	);
 }
 if (over > 0) {
