@@ -1,0 +1,62 @@
+// Chromium (over CDP) and Firefox ESR (over WebDriver BiDi) through puppeteer-core: Debian's own browsers, no download.
+import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
+import { type Engine, type Tab, Unsupported } from './types.js';
+import { poll } from './wait.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const FIREFOX = '/usr/bin/firefox-esr';
+
+/** Resolves any host but the loopback to nothing: a test page that links the internet fails fast and the same on every machine. */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'];
+/** The same for Firefox: everything but the loopback goes to a proxy on port 9 (discard), which refuses. */
+const FIREFOX_PREFS = {
+	'network.proxy.type': 1,
+	'network.proxy.http': '127.0.0.1',
+	'network.proxy.http_port': 9,
+	'network.proxy.ssl': '127.0.0.1',
+	'network.proxy.ssl_port': 9,
+	'network.proxy.no_proxies_on': 'localhost, 127.0.0.1',
+};
+
+function tabOf(page: Page, engine: 'chromium' | 'firefox'): Tab {
+	let cdp: CDPSession | undefined;
+	const lifecycle = async (state: 'frozen' | 'active') => {
+		if (engine !== 'chromium') throw new Unsupported(engine, 'freeze a tab');
+		cdp ??= await page.createCDPSession();
+		await cdp.send('Page.setWebLifecycleState', { state });
+	};
+	const tab: Tab = {
+		goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
+		evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R, arg) as Promise<Awaited<R>>,
+		waitForFunction: (fn, arg, options) => poll(tab, fn, arg, options),
+		reload: async () => void (await page.reload({ waitUntil: 'load' })),
+		back: async () => void (await page.goBack({ waitUntil: 'load' })),
+		url: async () => page.url(),
+		screenshot: async (path) => void (await page.screenshot({ path: path as `${string}.png` })),
+		close: () => page.close(),
+		freeze: () => lifecycle('frozen'),
+		resume: () => lifecycle('active'),
+	};
+	page.on('pageerror', (error) => console.error(`page error (${engine}):`, error));
+	return tab;
+}
+
+/** Starts Debian's Chromium or Firefox ESR; one browser context is one profile. */
+export async function launchPuppeteer(engine: 'chromium' | 'firefox'): Promise<Engine> {
+	const browser: Browser =
+		engine === 'chromium'
+			? await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+			: await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocol: 'webDriverBiDi', extraPrefsFirefox: FIREFOX_PREFS });
+	return {
+		name: engine,
+		version: await browser.version(),
+		async newProfile() {
+			const context = await browser.createBrowserContext();
+			return {
+				newTab: async () => tabOf(await context.newPage(), engine),
+				close: () => context.close(),
+			};
+		},
+		close: () => browser.close(),
+	};
+}
