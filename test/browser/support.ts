@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { HttpResponse, http, type RequestHandler } from 'msw';
 import { afterAll, beforeAll, it } from 'vitest';
 import { createMockAuthServer, type MockAuthServer, type RunningServer, startMockHttpServer } from '../../src/testing/index.js';
-import { capabilities, type Engine, engineAvailable, engineLabel, engineName, launchEngine, type Profile, type Tab } from './engines/index.js';
+import { capabilities, type Engine, engineAvailable, engineLabel, launchEngine, type Profile, type Tab } from './engines/index.js';
 
 export type { Capabilities, EngineName, Profile, Tab, WaitOptions } from './engines/index.js';
 export { capabilities, engineAvailable, engineLabel, engineName, launchEngine, Unsupported } from './engines/index.js';
@@ -170,8 +170,7 @@ declare global {
 
 export const status = (tab: Tab) => tab.evaluate(() => window.auth.session.status);
 export const token = (tab: Tab) => tab.evaluate(() => window.auth.session.accessToken);
-export const login = (tab: Tab, username: keyof typeof USERS = 'alice') =>
-	tab.evaluate((credentials) => window.auth.login(credentials).then(() => undefined), { username, password: USERS[username] });
+export const login = (tab: Tab, username: keyof typeof USERS = 'alice') => tab.evaluate((credentials) => window.auth.login(credentials).then(() => undefined), { username, password: USERS[username] });
 
 /**
  * `it` where this run's engine has `capability`; elsewhere the test is listed as skipped with the reason in its title

@@ -117,25 +117,29 @@ describe.runIf(engineAvailable)(`across tabs, in ${engineLabel}`, () => {
 		await profile.close();
 	});
 
-	where('freeze', 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command')('a tab frozen past expiry and resumed gets a valid token without reuse and without a 401', async () => {
-		const { server } = harness;
-		server.reset();
-		server.setAccessTokenTtl(3);
-		const profile = await harness.profile();
-		const name = fresh();
-		const [awake, sleeper] = await Promise.all([1, 2].map(() => harness.tab(profile, { name, refreshBefore: 400 })));
-		await login(awake!);
-		await sleeper!.waitForFunction(() => window.auth.session.status === 'authenticated');
-		await sleeper!.freeze();
-		await awake!.evaluate(() => window.traffic(7_000, 200)); // the other tab keeps refreshing meanwhile
-		await sleeper!.resume();
-		const answer = await sleeper!.evaluate(async () => (await window.auth.fetch('/me')).status);
-		expect(answer).toBe(200);
-		expect(await sleeper!.evaluate(() => window.app.statuses['401'] ?? 0)).toBe(0);
-		expect(server.reuses).toBe(0);
-		expect(new Set(server.presented).size).toBe(server.presented.length);
-		await profile.close();
-	}, 30_000);
+	where('freeze', 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command')(
+		'a tab frozen past expiry and resumed gets a valid token without reuse and without a 401',
+		async () => {
+			const { server } = harness;
+			server.reset();
+			server.setAccessTokenTtl(3);
+			const profile = await harness.profile();
+			const name = fresh();
+			const [awake, sleeper] = await Promise.all([1, 2].map(() => harness.tab(profile, { name, refreshBefore: 400 })));
+			await login(awake!);
+			await sleeper!.waitForFunction(() => window.auth.session.status === 'authenticated');
+			await sleeper!.freeze();
+			await awake!.evaluate(() => window.traffic(7_000, 200)); // the other tab keeps refreshing meanwhile
+			await sleeper!.resume();
+			const answer = await sleeper!.evaluate(async () => (await window.auth.fetch('/me')).status);
+			expect(answer).toBe(200);
+			expect(await sleeper!.evaluate(() => window.app.statuses['401'] ?? 0)).toBe(0);
+			expect(server.reuses).toBe(0);
+			expect(new Set(server.presented).size).toBe(server.presented.length);
+			await profile.close();
+		},
+		30_000,
+	);
 
 	it('a tab that holds the lock and hangs does not stall the others beyond the bounded wait, and causes no reuse', async () => {
 		const { server } = harness;

@@ -7,7 +7,15 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
 
 /** Resolves any host but the loopback to nothing: a test page that links the internet fails fast and the same on every machine. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'];
+const CHROMIUM_ARGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-component-update',
+	'--disable-sync',
+	'--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+];
 /** The same for Firefox: everything but the loopback goes to a proxy on port 9 (discard), which refuses. */
 const FIREFOX_PREFS = {
 	'network.proxy.type': 1,
@@ -32,6 +40,7 @@ function tabOf(page: Page, engine: 'chromium' | 'firefox'): Tab {
 		reload: async () => void (await page.reload({ waitUntil: 'load' })),
 		back: async () => void (await page.goBack({ waitUntil: 'load' })),
 		url: async () => page.url(),
+		resize: (width, height) => page.setViewport({ width, height }),
 		screenshot: async (path) => void (await page.screenshot({ path: path as `${string}.png` })),
 		close: () => page.close(),
 		freeze: () => lifecycle('frozen'),

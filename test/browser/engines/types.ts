@@ -22,6 +22,8 @@ export interface Tab {
 	back(): Promise<void>;
 	/** The address the tab shows. */
 	url(): Promise<string>;
+	/** Sets the viewport's size in CSS pixels. */
+	resize(width: number, height: number): Promise<void>;
 	/** A PNG of the viewport. */
 	screenshot(path: string): Promise<void>;
 	/** Closes the tab (its locks go with it). */

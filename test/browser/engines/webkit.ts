@@ -90,6 +90,7 @@ async function newProfile(display: Display): Promise<Profile> {
 			reload: () => exclusive(handle, () => driver.navigate().refresh()),
 			back: () => exclusive(handle, () => driver.navigate().back()),
 			url: () => exclusive(handle, () => driver.getCurrentUrl()),
+			resize: (width, height) => exclusive(handle, async () => void (await driver.manage().window().setRect({ width, height }))),
 			screenshot: async (path) => writeFile(path, Buffer.from(await exclusive(handle, () => driver.takeScreenshot()), 'base64')),
 			close: () =>
 				exclusive(handle, async () => {
