@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { HttpResponse, http, type RequestHandler } from 'msw';
 import { afterAll, beforeAll, it } from 'vitest';
 import { createMockAuthServer, type MockAuthServer, type RunningServer, startMockHttpServer } from '../../src/testing/index.js';
-import { capabilities, type Engine, engineAvailable, engineLabel, launchEngine, type Profile, type Tab } from './engines/index.js';
+import { type Engine, engineAvailable, engineLabel, launchEngine, type Profile, type Tab } from './engines/index.js';
 
 export type { Capabilities, EngineName, Profile, Tab, WaitOptions } from './engines/index.js';
 export { capabilities, engineAvailable, engineLabel, engineName, launchEngine, Unsupported } from './engines/index.js';
@@ -173,12 +173,12 @@ export const token = (tab: Tab) => tab.evaluate(() => window.auth.session.access
 export const login = (tab: Tab, username: keyof typeof USERS = 'alice') => tab.evaluate((credentials) => window.auth.login(credentials).then(() => undefined), { username, password: USERS[username] });
 
 /**
- * `it` where this run's engine has `capability`; elsewhere the test is listed as skipped with the reason in its title
- * (and the README's browser-support section lists it), never dropped silently.
+ * `it` where `supported` holds for this run's engine; elsewhere the test is listed as skipped with the reason in its
+ * title (and the README's browser-support section lists it), never dropped silently.
  * @example
- * where('freeze', 'only Chromium can freeze a tab (CDP)')('a frozen tab ...', async () => { ... });
+ * where(capabilities.freeze, 'only Chromium can freeze a tab (CDP)')('a frozen tab ...', async () => { ... });
  */
-export function where(capability: keyof import('./engines/index.js').Capabilities, reason: string) {
-	if (capabilities[capability]) return it;
+export function where(supported: boolean, reason: string) {
+	if (supported) return it;
 	return (name: string, fn: () => Promise<void>, timeout?: number) => it.skip(`${name} [not in ${engineLabel}: ${reason}]`, fn, timeout);
 }

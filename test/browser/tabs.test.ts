@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engineAvailable, engineLabel, login, status, token, useBrowser, where } from './support.js';
+import { capabilities, engineAvailable, engineLabel, login, status, token, useBrowser, where } from './support.js';
 
 const harness = useBrowser();
 let names = 0;
@@ -117,7 +117,7 @@ describe.runIf(engineAvailable)(`across tabs, in ${engineLabel}`, () => {
 		await profile.close();
 	});
 
-	where('freeze', 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command')(
+	where(capabilities.freeze, 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command')(
 		'a tab frozen past expiry and resumed gets a valid token without reuse and without a 401',
 		async () => {
 			const { server } = harness;

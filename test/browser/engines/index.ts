@@ -26,12 +26,12 @@ export const engineLabel = NEEDS[engineName].label;
 const missing = NEEDS[engineName].files.filter((file) => !existsSync(file));
 /**
  * What each engine can do in this set-up, known before it starts so that a test can say at collection time why it
- * does not run somewhere. bfcache: whether a page left and gone back to comes back with `pageshow.persisted`.
+ * does not run somewhere.
  */
 const CAPABILITIES: Record<EngineName, Capabilities> = {
-	chromium: { freeze: true, hiddenBackgroundTabs: true, bfcache: false },
-	firefox: { freeze: false, hiddenBackgroundTabs: true, bfcache: false },
-	webkit: { freeze: false, hiddenBackgroundTabs: false, bfcache: true },
+	chromium: { freeze: true, hiddenBackgroundTabs: true, bfcache: 'evicts' },
+	firefox: { freeze: false, hiddenBackgroundTabs: true, bfcache: 'evicts' },
+	webkit: { freeze: false, hiddenBackgroundTabs: false, bfcache: 'keeps' },
 };
 /** The capabilities of this run's engine. */
 export const capabilities = CAPABILITIES[engineName];

@@ -38,7 +38,15 @@ function tabOf(page: Page, engine: 'chromium' | 'firefox'): Tab {
 		evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R, arg) as Promise<Awaited<R>>,
 		waitForFunction: (fn, arg, options) => poll(tab, fn, arg, options),
 		reload: async () => void (await page.reload({ waitUntil: 'load' })),
-		back: async () => void (await page.goBack({ waitUntil: 'load' })),
+		// not page.goBack(): a page restored from the back/forward cache fires no load event, and Firefox never reports one
+		back: async () => {
+			const leaving = await page.evaluate(() => {
+				const address = location.href;
+				history.back();
+				return address;
+			});
+			await poll(tab, (left) => location.href !== left && document.readyState === 'complete', leaving);
+		},
 		url: async () => page.url(),
 		resize: (width, height) => page.setViewport({ width, height }),
 		screenshot: async (path) => void (await page.screenshot({ path: path as `${string}.png` })),

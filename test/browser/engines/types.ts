@@ -48,8 +48,12 @@ export interface Capabilities {
 	freeze: boolean;
 	/** Background tabs report `visibilityState: 'hidden'` (in WebKitGTK every window is visible). */
 	hiddenBackgroundTabs: boolean;
-	/** A page left and gone back to comes back from the back/forward cache (`pageshow.persisted`) in this set-up. */
-	bfcache: boolean;
+	/**
+	 * What the back/forward cache does with a page that a BroadcastChannel message was sent to while it was cached:
+	 * `'keeps'` restores it (`pageshow.persisted`) without ever delivering the message (WebKit, as Safari);
+	 * `'evicts'` drops it, so going back loads it anew (Chromium: reason `BroadcastChannelOnMessage`; Firefox).
+	 */
+	bfcache: 'keeps' | 'evicts';
 }
 
 /** A launched engine. */
