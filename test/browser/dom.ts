@@ -40,12 +40,13 @@ export const text = (tab: Tab, selector: string) => tab.evaluate((selector) => d
 /** Waits for an element to exist. */
 export const waitForSelector = (tab: Tab, selector: string, timeout = 10_000) => tab.waitForFunction((selector) => document.querySelector(selector) !== null, selector, { timeout });
 
-/** Waits until the tab's address satisfies `test` (checked from outside, so it survives navigations). */
+/** Waits until the tab's address satisfies `test` and that page has loaded (checked from outside, so it survives navigations). */
 export async function waitForUrl(tab: Tab, test: (url: URL) => boolean, timeout = 10_000): Promise<void> {
 	const deadline = Date.now() + timeout;
 	for (;;) {
 		const address = await tab.url().catch(() => 'about:blank');
-		if (address.startsWith('http') && test(new URL(address))) return;
+		// the address changes when the navigation commits, before the new page's scripts have run
+		if (address.startsWith('http') && test(new URL(address))) return tab.waitForFunction(() => document.readyState === 'complete', undefined, { timeout: Math.max(1_000, deadline - Date.now()) });
 		if (Date.now() > deadline) throw new Error(`the tab stayed at ${address} for ${timeout} ms`);
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}
