@@ -1,11 +1,11 @@
 // Which engine this test run drives: one vitest project per engine sets BROWSER_ENGINE (see vitest.config.ts).
 import { existsSync } from 'node:fs';
 import { CHROMIUM, FIREFOX, launchPuppeteer } from './puppeteer.js';
-import type { Capabilities, Engine, EngineName } from './types.js';
+import type { Capabilities, Engine, EngineName, LaunchOptions } from './types.js';
 import { MINIBROWSER, launchWebKit, WEBKIT_DRIVER } from './webkit.js';
 import { XVFB } from './xvfb.js';
 
-export type { Capabilities, Engine, EngineName, Profile, Tab, WaitOptions } from './types.js';
+export type { Capabilities, Engine, EngineName, LaunchOptions, Profile, Tab, WaitOptions } from './types.js';
 export { Unsupported } from './types.js';
 
 /** The files each engine needs, and the Debian package that brings them. */
@@ -23,7 +23,15 @@ export const engineName = chosen as EngineName;
 /** Its name for test titles and logs, e.g. `WebKitGTK`. */
 export const engineLabel = NEEDS[engineName].label;
 
-const missing = NEEDS[engineName].files.filter((file) => !existsSync(file));
+/** What `name` lacks on this machine (empty when it is installed), and the packages that bring it. */
+export function missingParts(name: EngineName): { files: string[]; packages: string } {
+	return { files: NEEDS[name].files.filter((file) => !existsSync(file)), packages: NEEDS[name].packages };
+}
+
+/** The label of `name`, e.g. `Firefox ESR`. */
+export const labelOf = (name: EngineName) => NEEDS[name].label;
+
+const missing = missingParts(engineName).files;
 /**
  * What each engine can do in this set-up, known before it starts so that a test can say at collection time why it
  * does not run somewhere.
@@ -44,7 +52,7 @@ if (!engineAvailable) {
 	console.warn(`\n!!! ${message}: SKIPPING the real-browser tests in ${engineLabel}.\n`);
 }
 
-/** Starts the engine of this run. */
-export function launchEngine(name: EngineName = engineName): Promise<Engine> {
-	return name === 'webkit' ? launchWebKit() : launchPuppeteer(name);
+/** Starts the engine of this run (or `name`). */
+export function launchEngine(name: EngineName = engineName, options: LaunchOptions = {}): Promise<Engine> {
+	return name === 'webkit' ? launchWebKit() : launchPuppeteer(name, options);
 }

@@ -65,6 +65,14 @@ export interface Engine {
 	close(): Promise<void>;
 }
 
+/** How to start an engine, beyond the suite's defaults (used by the benchmark to measure what users' browsers do). */
+export interface LaunchOptions {
+	/** Chromium: keep its background-tab timer throttling, which the suite's launch turns off. */
+	backgroundThrottling?: boolean;
+	/** Firefox: every window a private-browsing one. (Chromium's profiles are incognito contexts anyway; WebKit's automation sessions are ephemeral.) */
+	privateBrowsing?: boolean;
+}
+
 /** An error that says which capability an engine lacks. */
 export class Unsupported extends Error {
 	constructor(engine: EngineName, what: string) {

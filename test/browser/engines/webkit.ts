@@ -3,7 +3,7 @@
 // its own driver process and session, its tabs are windows, and every command takes the session's turn and
 // switches to its window first. A long evaluate does not hold the turn: it starts in the page and is collected
 // in short polls, so four tabs can each run 30 s of traffic at the same time.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { Builder, type WebDriver } from 'selenium-webdriver';
 import { freePort, start, stop } from './processes.js';
@@ -119,13 +119,22 @@ async function newProfile(display: Display): Promise<Profile> {
 	};
 }
 
+/** The installed WebKitGTK's version (the driver prints none): from Debian's package database. */
+function webkitVersion(): string {
+	try {
+		return execFileSync('dpkg-query', ['-W', `-f=\${Version}`, 'libwebkit2gtk-4.1-0'], { encoding: 'utf8', timeout: 5_000 }).replace(/-.*/, '');
+	} catch {
+		return '(version unknown)';
+	}
+}
+
 /** Starts Xvfb; each profile then starts its own WebKitWebDriver and MiniBrowser on that display. */
 export async function launchWebKit(): Promise<Engine> {
 	const display = await startXvfb();
 	const profiles = new Set<Profile>();
 	return {
 		name: 'webkit',
-		version: 'WebKitGTK MiniBrowser',
+		version: `WebKitGTK ${webkitVersion()} MiniBrowser`,
 		async newProfile() {
 			const profile = await newProfile(display);
 			profiles.add(profile);
