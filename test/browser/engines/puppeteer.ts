@@ -79,7 +79,9 @@ function tabOf(page: Page, engine: 'chromium' | 'firefox'): Tab {
 /** Starts Debian's Chromium or Firefox ESR; one browser context is one profile. */
 export async function launchPuppeteer(engine: 'chromium' | 'firefox', options: LaunchOptions = {}): Promise<Engine> {
 	// puppeteer turns Chromium's background throttling off by default: the suite keeps that, the benchmark may not
-	const throttled = options.backgroundThrottling ? { ignoreDefaultArgs: ['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'] } : {};
+	const throttled = options.backgroundThrottling
+		? { ignoreDefaultArgs: ['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'] }
+		: {};
 	const privately = options.privateBrowsing ? { 'browser.privatebrowsing.autostart': true } : {};
 	const browser: Browser =
 		engine === 'chromium'
