@@ -168,8 +168,20 @@ declare global {
 	}
 }
 
+/**
+ * The tab's session status.
+ * @example expect(await status(tab)).toBe('authenticated');
+ */
 export const status = (tab: Tab) => tab.evaluate(() => window.auth.session.status);
+/**
+ * The tab's access token, or null.
+ * @example expect(await token(b)).toBe(await token(a));
+ */
 export const token = (tab: Tab) => tab.evaluate(() => window.auth.session.accessToken);
+/**
+ * Signs the tab in as alice (or bob), with the mock server's passwords.
+ * @example await login(tab); await login(other, 'bob');
+ */
 export const login = (tab: Tab, username: keyof typeof USERS = 'alice') => tab.evaluate((credentials) => window.auth.login(credentials).then(() => undefined), { username, password: USERS[username] });
 
 /**
