@@ -15,7 +15,21 @@ export default defineConfig({
 		projects: [
 			{ extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/browser/**', 'test/build/**'], environment: 'node', testTimeout: 30_000 } },
 			{ extends: true, test: { name: 'build', include: ['test/build/**/*.test.ts'], environment: 'node' } },
-			{ extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 90_000, hookTimeout: 60_000, fileParallelism: false } },
+			// The real-browser suite once per engine (test/browser/engines picks it from BROWSER_ENGINE). The three run side by
+			// side after the other projects (group 1), three files at a time: one browser each, mostly waiting on timers.
+			...(['chromium', 'firefox', 'webkit'] as const).map((engine) => ({
+				extends: true as const,
+				test: {
+					name: `browser-${engine}`,
+					include: ['test/browser/**/*.test.ts'],
+					environment: 'node' as const,
+					env: { BROWSER_ENGINE: engine },
+					testTimeout: 90_000,
+					hookTimeout: 60_000,
+					maxWorkers: 3,
+					sequence: { groupOrder: 1 },
+				},
+			})),
 		],
 	},
 });

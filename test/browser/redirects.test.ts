@@ -2,9 +2,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, login, useBrowser } from './support.js';
+import { engineAvailable, engineLabel, login, useBrowser } from './support.js';
 
-// What Chromium's fetch really does with the Authorization header on a redirect to another origin.
+// What each engine's fetch really does with the Authorization header on a redirect to another origin.
 const seen: IncomingHttpHeaders[] = [];
 const elsewhere = createServer((request, response) => {
 	seen.push(request.headers);
@@ -19,7 +19,7 @@ let elsewhereUrl = '';
 
 const harness = useBrowser([http.get('*/leave', () => new HttpResponse(null, { status: 302, headers: { location: `${elsewhereUrl}/collect` } }))]);
 
-describe.runIf(hasChromium)('redirects, in Chromium', () => {
+describe.runIf(engineAvailable)(`redirects, in ${engineLabel}`, () => {
 	beforeAll(async () => {
 		await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
 		elsewhereUrl = `http://localhost:${(elsewhere.address() as AddressInfo).port}`; // another origin than 127.0.0.1

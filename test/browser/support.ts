@@ -1,26 +1,56 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { http, HttpResponse, type RequestHandler } from 'msw';
-import { afterAll, beforeAll } from 'vitest';
-import { createMockAuthServer, startMockHttpServer, type MockAuthServer, type RunningServer } from '../../src/testing/index.js';
+// The real-browser harness: one mock auth server over HTTP and one engine per test file, the engine being the
+// vitest project's (browser-chromium, browser-firefox, browser-webkit). A test is written once against the
+// names below and runs in all three. Engine-specific facilities sit behind `capabilities`.
+import { readFileSync } from 'node:fs';
+import { HttpResponse, http, type RequestHandler } from 'msw';
+import { afterAll, beforeAll, it } from 'vitest';
+import { createMockAuthServer, type MockAuthServer, type RunningServer, startMockHttpServer } from '../../src/testing/index.js';
+import { type Engine, engineAvailable, engineLabel, launchEngine, type Profile, type Tab } from './engines/index.js';
 
-/** Debian's Chromium; CI installs it. Without it (and without CI) the browser tests are skipped, loudly. */
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-	if (process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM}: the real-browser tests cannot run (apt-get install chromium)`);
-	console.warn(`\n!!! ${CHROMIUM} not found: SKIPPING the real-browser tests. Install Debian's chromium to run them.\n`);
-}
+export type { Capabilities, EngineName, Profile, Tab, WaitOptions } from './engines/index.js';
+export { capabilities, engineAvailable, engineLabel, engineName, launchEngine, Unsupported } from './engines/index.js';
+/** The old name of `engineAvailable`, for files written when Chromium was the only engine: it gates on this run's engine. */
+export const hasChromium = engineAvailable;
+/** The old name of a tab. */
+export type Page = Tab;
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Users of the mock server: alice, and bob for a session that another user's replaces. */
+export const USERS = { alice: 'wonderland', bob: 'builder' } as const;
 
-/** The page every tab loads: the script bundle from a <script> tag, and a keeper configured from the query string. */
+/**
+ * The page every tab loads: the script bundle from a <script> tag, and a keeper configured from the query string.
+ * `hide=BroadcastChannel,locks` removes those before the bundle runs. `gate=1` lets a test hold the tab's
+ * BroadcastChannel messages back and dispatch `pageshow` itself (`window.bfcache`), to play a back/forward-cache
+ * stay in engines that evict such pages. Every `pageshow` is recorded in `window.pageshows`.
+ */
 const PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title>
-<script src="/tokenkeeper.js"></script>
 <script>
   const query = new URLSearchParams(location.search);
+  const hidden = (query.get('hide') ?? '').split(',');
+  if (hidden.includes('BroadcastChannel')) Reflect.deleteProperty(window, 'BroadcastChannel');
+  if (hidden.includes('locks')) Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });
+  window.pageErrors = [];
+  addEventListener('error', (event) => pageErrors.push(String(event.message)));
+  addEventListener('unhandledrejection', (event) => pageErrors.push(String(event.reason && (event.reason.stack || event.reason))));
+  window.bfcache = { held: false, dropped: 0 };
+  if (query.has('gate')) {
+    const Native = window.BroadcastChannel;
+    // a listener registered before the keeper's own: while the page "is in the cache", messages never reach the keeper
+    window.BroadcastChannel = class extends Native {
+      constructor(name) {
+        super(name);
+        this.addEventListener('message', (event) => { if (bfcache.held) { bfcache.dropped++; event.stopImmediatePropagation(); } });
+      }
+    };
+    bfcache.leave = () => { bfcache.held = true; dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })); };
+    bfcache.restore = () => { bfcache.held = false; dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })); };
+  }
+</script>
+<script src="/tokenkeeper.js"></script>
+<script>
   const number = (key) => (query.has(key) ? Number(query.get(key)) : undefined);
   window.log = [];
+  window.pageshows = [];
   window.app = { statuses: {}, errors: [] };
   window.auth = TokenKeeper.createTokenKeeper({
     apiUrl: location.origin,
@@ -30,7 +60,12 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title>
     refreshBefore: number('refreshBefore'),
     timeout: number('timeout'),
   });
-  auth.subscribe((session, event) => log.push({ ...event, status: session.status, error: event.error && event.error.code, at: performance.timeOrigin + performance.now() }));
+  auth.subscribe((session, event) => log.push({ ...event, status: session.status, sub: session.claims && session.claims.sub, error: event.error && event.error.code, at: performance.timeOrigin + performance.now() }));
+  // after the keeper's own listener, as an app's would be
+  addEventListener('pageshow', (event) => {
+    pageshows.push({ persisted: event.persisted, at: performance.timeOrigin + performance.now() });
+    if (event.persisted && query.has('fetchOnShow')) auth.fetch(query.get('fetchOnShow')).catch((error) => app.errors.push(String(error && error.code || error)));
+  });
   /** Requests /me every intervalMs for durationMs, counting the statuses the app sees. */
   window.traffic = async (durationMs, intervalMs) => {
     const end = Date.now() + durationMs;
@@ -46,42 +81,74 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title>
   };
 </script>`;
 
-export interface Harness {
-	server: MockAuthServer;
-	url: string;
-	browser: Browser;
-	/** A new profile: its tabs share IndexedDB, BroadcastChannel and Web Locks. */
-	profile(): Promise<BrowserContext>;
-	/** Opens a tab of `profile` on the test page, with the keeper ready. */
-	tab(profile: BrowserContext, query?: Record<string, string | number>): Promise<Page>;
+/** A page without a keeper: somewhere for a tab to go, leaving the test page in the back/forward cache. */
+const BLANK = '<!doctype html><meta charset="utf-8"><title>elsewhere</title><p>elsewhere</p>';
+
+/** One engine for the whole file, started before the first test and stopped after the last. */
+export interface EngineHarness {
+	engine: Engine;
+	/** A new profile: its tabs share IndexedDB, localStorage, BroadcastChannel and Web Locks. */
+	profile(): Promise<Profile>;
 }
 
-/** Starts the mock auth server over HTTP (with the page, the bundle and `extra` routes) and Chromium, for the whole file. */
+/**
+ * Starts this run's engine for the whole file (for tests that serve their own pages).
+ * @example
+ * const browser = useEngine();
+ * it('...', async () => { const tab = await (await browser.profile()).newTab(); await tab.goto(url); });
+ */
+export function useEngine(): EngineHarness {
+	const harness = {} as EngineHarness;
+	beforeAll(async () => {
+		if (!engineAvailable) return;
+		harness.engine = await launchEngine();
+		harness.profile = () => harness.engine.newProfile();
+	}, 60_000);
+	afterAll(async () => {
+		await harness.engine?.close();
+	});
+	return harness;
+}
+
+export interface Harness extends EngineHarness {
+	server: MockAuthServer;
+	url: string;
+	/** Opens a tab of `profile` on the test page, with the keeper ready. */
+	tab(profile: Profile, query?: Record<string, string | number>): Promise<Tab>;
+}
+
+/**
+ * Starts the mock auth server over HTTP (`extra` routes first, then the page and the bundle) and this run's engine, for the whole file.
+ * @example
+ * const harness = useBrowser();
+ * it('...', async () => { const tab = await harness.tab(await harness.profile(), { name: 'x' }); await login(tab); });
+ */
 export function useBrowser(extra: RequestHandler[] = []): Harness {
 	const harness = {} as Harness & { running: RunningServer };
 	beforeAll(async () => {
-		if (!hasChromium) return;
+		if (!engineAvailable) return;
 		const bundle = readFileSync(new URL('../../dist/tokenkeeper.iife.min.js', import.meta.url), 'utf8');
-		const server = createMockAuthServer({ origin: '*' });
+		const server = createMockAuthServer({ origin: '*', users: { ...USERS } });
+		const html = (body: string) => new HttpResponse(body, { headers: { 'content-type': 'text/html', 'cache-control': 'no-cache' } });
 		const pages = [
-			http.get('*/', () => new HttpResponse(PAGE, { headers: { 'content-type': 'text/html' } })),
+			http.get('*/', () => html(PAGE)),
+			http.get('*/blank', () => html(BLANK)),
 			http.get('*/tokenkeeper.js', () => new HttpResponse(bundle, { headers: { 'content-type': 'text/javascript' } })),
 		];
 		harness.server = server;
-		harness.running = await startMockHttpServer({ ...server, handlers: [...pages, ...extra, ...server.handlers] });
+		harness.running = await startMockHttpServer({ ...server, handlers: [...extra, ...pages, ...server.handlers] });
 		harness.url = harness.running.url;
-		harness.browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-		harness.profile = () => harness.browser.newContext();
+		harness.engine = await launchEngine();
+		harness.profile = () => harness.engine.newProfile();
 		harness.tab = async (profile, query = {}) => {
-			const page = await profile.newPage();
-			page.on('pageerror', (error) => console.error('page error:', error));
-			await page.goto(`${harness.url}/?${new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]))}`);
-			await page.evaluate(() => window.auth.ready);
-			return page;
+			const tab = await profile.newTab();
+			await tab.goto(`${harness.url}/?${new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]))}`);
+			await tab.evaluate(() => window.auth.ready);
+			return tab;
 		};
 	}, 60_000);
 	afterAll(async () => {
-		await harness.browser?.close();
+		await harness.engine?.close();
 		await harness.running?.close();
 	});
 	return harness;
@@ -92,12 +159,38 @@ declare global {
 	interface Window {
 		TokenKeeper: typeof import('../../src/index.js');
 		auth: import('../../src/index.js').TokenKeeper;
-		log: (Record<string, unknown> & { type: string; status: string; at: number })[];
+		log: (Record<string, unknown> & { type: string; status: string; sub?: string; at: number })[];
+		pageshows: { persisted: boolean; at: number }[];
+		pageErrors: string[];
 		app: { statuses: Record<string, number>; errors: string[] };
+		bfcache: { held: boolean; dropped: number; leave?(): void; restore?(): void };
 		traffic(durationMs: number, intervalMs: number): Promise<void>;
 	}
 }
 
-export const status = (page: Page) => page.evaluate(() => window.auth.session.status);
-export const token = (page: Page) => page.evaluate(() => window.auth.session.accessToken);
-export const login = (page: Page) => page.evaluate(() => window.auth.login({ username: 'alice', password: 'wonderland' }).then(() => undefined));
+/**
+ * The tab's session status.
+ * @example expect(await status(tab)).toBe('authenticated');
+ */
+export const status = (tab: Tab) => tab.evaluate(() => window.auth.session.status);
+/**
+ * The tab's access token, or null.
+ * @example expect(await token(b)).toBe(await token(a));
+ */
+export const token = (tab: Tab) => tab.evaluate(() => window.auth.session.accessToken);
+/**
+ * Signs the tab in as alice (or bob), with the mock server's passwords.
+ * @example await login(tab); await login(other, 'bob');
+ */
+export const login = (tab: Tab, username: keyof typeof USERS = 'alice') => tab.evaluate((credentials) => window.auth.login(credentials).then(() => undefined), { username, password: USERS[username] });
+
+/**
+ * `it` where `supported` holds for this run's engine; elsewhere the test is listed as skipped with the reason in its
+ * title (and the README's browser-support section lists it), never dropped silently.
+ * @example
+ * where(capabilities.freeze, 'only Chromium can freeze a tab (CDP)')('a frozen tab ...', async () => { ... });
+ */
+export function where(supported: boolean, reason: string) {
+	if (supported) return it;
+	return (name: string, fn: () => Promise<void>, timeout?: number) => it.skip(`${name} [not in ${engineLabel}: ${reason}]`, fn, timeout);
+}

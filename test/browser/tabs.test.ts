@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { hasChromium, login, status, token, useBrowser } from './support.js';
+import { capabilities, engineAvailable, engineLabel, login, status, token, useBrowser, where } from './support.js';
 
 const harness = useBrowser();
 let names = 0;
 /** A fresh keeper name per test: tests share one browser and one server. */
 const fresh = () => `tabs-${++names}`;
 
-describe.runIf(hasChromium)('across tabs, in Chromium', () => {
+/** A fault rule that hangs the next request and resolves `arrived` when it reaches the server: no sleep orders the race. */
+function hangNext() {
+	let arrived!: () => void;
+	const reached = new Promise<void>((resolve) => (arrived = resolve));
+	return {
+		reached,
+		rule: () => {
+			arrived();
+			return 'hang' as const;
+		},
+	};
+}
+
+describe.runIf(engineAvailable)(`across tabs, in ${engineLabel}`, () => {
 	it('4 tabs, 3-second tokens, 30 s of traffic: one refresh per expiry, no reuse, no 401 for the app', async () => {
 		const { server } = harness;
 		server.reset();
@@ -38,7 +51,9 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		for (const app of apps) {
 			expect(app.statuses['401'] ?? 0).toBe(0);
 			expect(app.errors).toEqual([]);
-			expect(app.statuses['200']).toBeGreaterThan(50);
+			// 30 s at 250 ms is 120 rounds in a visible tab; Firefox runs a background tab's timers once a second, so
+			// the floor that holds in every engine is one round a second, less the start
+			expect(app.statuses['200']).toBeGreaterThanOrEqual(25);
 		}
 		await profile.close();
 	}, 60_000);
@@ -88,10 +103,11 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		await login(a!);
 		await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
 		const first = await token(b!);
-		// A's refresh request hangs at the proxy (it never reaches the server), then A is closed with the lock held.
-		server.fail('refresh', 'hang', { times: 1 });
+		// A's refresh request hangs at the server (it never answers), then A is closed with the lock held.
+		const hang = hangNext();
+		server.fail('refresh', hang.rule, { times: 1 });
 		void a!.evaluate(() => window.auth.refresh().catch(() => undefined)).catch(() => undefined); // the tab is closed under it
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		await hang.reached;
 		await a!.close();
 		await b!.evaluate(() => window.auth.refresh());
 		expect(await token(b!)).not.toBe(first);
@@ -101,26 +117,29 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		await profile.close();
 	});
 
-	it('a tab frozen past expiry and resumed gets a valid token without reuse and without a 401', async () => {
-		const { server } = harness;
-		server.reset();
-		server.setAccessTokenTtl(3);
-		const profile = await harness.profile();
-		const name = fresh();
-		const [awake, sleeper] = await Promise.all([1, 2].map(() => harness.tab(profile, { name, refreshBefore: 400 })));
-		await login(awake!);
-		await sleeper!.waitForFunction(() => window.auth.session.status === 'authenticated');
-		const cdp = await profile.newCDPSession(sleeper!);
-		await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-		await awake!.evaluate(() => window.traffic(7_000, 200)); // the other tab keeps refreshing meanwhile
-		await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-		const answer = await sleeper!.evaluate(async () => (await window.auth.fetch('/me')).status);
-		expect(answer).toBe(200);
-		expect(await sleeper!.evaluate(() => window.app.statuses['401'] ?? 0)).toBe(0);
-		expect(server.reuses).toBe(0);
-		expect(new Set(server.presented).size).toBe(server.presented.length);
-		await profile.close();
-	}, 30_000);
+	where(capabilities.freeze, 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command')(
+		'a tab frozen past expiry and resumed gets a valid token without reuse and without a 401',
+		async () => {
+			const { server } = harness;
+			server.reset();
+			server.setAccessTokenTtl(3);
+			const profile = await harness.profile();
+			const name = fresh();
+			const [awake, sleeper] = await Promise.all([1, 2].map(() => harness.tab(profile, { name, refreshBefore: 400 })));
+			await login(awake!);
+			await sleeper!.waitForFunction(() => window.auth.session.status === 'authenticated');
+			await sleeper!.freeze();
+			await awake!.evaluate(() => window.traffic(7_000, 200)); // the other tab keeps refreshing meanwhile
+			await sleeper!.resume();
+			const answer = await sleeper!.evaluate(async () => (await window.auth.fetch('/me')).status);
+			expect(answer).toBe(200);
+			expect(await sleeper!.evaluate(() => window.app.statuses['401'] ?? 0)).toBe(0);
+			expect(server.reuses).toBe(0);
+			expect(new Set(server.presented).size).toBe(server.presented.length);
+			await profile.close();
+		},
+		30_000,
+	);
 
 	it('a tab that holds the lock and hangs does not stall the others beyond the bounded wait, and causes no reuse', async () => {
 		const { server } = harness;
@@ -163,7 +182,8 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 		const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, { name, timeout: 1_500 })));
 		await login(a!);
 		await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
-		server.fail('refresh', 'hang', { times: 1 });
+		const hang = hangNext();
+		server.fail('refresh', hang.rule, { times: 1 });
 		const first = await token(b!);
 		// a takes the lock first and its request hangs; b waits for the lock meanwhile
 		const refreshA = a!.evaluate(() =>
@@ -172,7 +192,7 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 				(error: { code?: string }) => error.code,
 			),
 		);
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		await hang.reached;
 		const started = Date.now();
 		await b!.evaluate(() => window.auth.refresh());
 		expect(Date.now() - started).toBeLessThan(1_500 + 2_000); // within the bounded wait
@@ -224,12 +244,8 @@ describe.runIf(hasChromium)('across tabs, in Chromium', () => {
 	it('without BroadcastChannel and Web Locks the keeper works for its own tab and never throws', async () => {
 		harness.server.reset();
 		const profile = await harness.profile();
-		await profile.addInitScript(() => {
-			Reflect.deleteProperty(window, 'BroadcastChannel');
-			Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });
-		});
 		const name = fresh();
-		const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, { name })));
+		const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, { name, hide: 'BroadcastChannel,locks' })));
 		expect(await a!.evaluate(() => [typeof window.BroadcastChannel, typeof navigator.locks])).toEqual(['undefined', 'undefined']);
 		await login(a!);
 		await a!.evaluate(() => window.auth.refresh());
