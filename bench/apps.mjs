@@ -64,7 +64,7 @@ export const BUDGETS = {
 const gzip = (code) => gzipSync(code, { level: 9 }).length;
 
 /** Bundles an ES module text with esbuild, minified for browsers; with the bytes each package adds (minified, before gzip). */
-export async function esbuildBundle(source, { resolveDir = root, format = 'esm', globalName } = {}) {
+export async function esbuildBundle(source, { resolveDir = root, format = 'esm', globalName, external = [] } = {}) {
 	const result = await build({
 		stdin: { contents: source, resolveDir, loader: 'ts', sourcefile: 'entry.ts' },
 		bundle: true,
@@ -76,6 +76,7 @@ export async function esbuildBundle(source, { resolveDir = root, format = 'esm',
 		write: false,
 		metafile: true,
 		logLevel: 'silent',
+		external,
 	});
 	const code = result.outputFiles[0].text;
 	const parts = {};

@@ -1,7 +1,7 @@
 // npm run bench: one table of figures, each speed a ratio against a baseline measured in the same run,
 // written to bench/RESULTS.md with the date and the versions. Nothing here fails a build on a time.
 import { writeFileSync } from 'node:fs';
-import { BUDGETS, measureApps } from './apps.mjs';
+import { BUDGETS, esbuildBundle, measureApps, TARGETS } from './apps.mjs';
 import { measurePeers } from './peers.mjs';
 import { measureAddedCost, measureMemory, measureRequests, measureStorm } from './requests.mjs';
 import { measureModules, measureSizes } from './sizes.mjs';
@@ -51,9 +51,19 @@ for (const [name, result] of Object.entries(apps)) {
 		)
 			.map(([part, bytes]) => `${part} ${kb(bytes)}`)
 			.join(', ')}`,
-		`<= ${kb(BUDGETS[name])} gzip (esbuild)`,
+		`<= ${kb(BUDGETS[name])} gzip (esbuild)${TARGETS[name] ? `; target ${kb(TARGETS[name])}` : ''}`,
 		result.esbuild.gzip <= BUDGETS[name],
 	);
+}
+
+// The framework bindings: what each adds to an app that has the core and its framework already.
+for (const [entry, framework] of [
+	['react', ['react', 'react/jsx-runtime']],
+	['vue', ['vue']],
+]) {
+	const external = ['tokenkeeper', ...framework];
+	const { gzip } = await esbuildBundle(`export * from ${JSON.stringify(new URL(`../dist/${entry}.js`, import.meta.url).pathname)};`, { external });
+	row(`entry size: tokenkeeper/${entry} (core and ${entry} outside)`, `${kb(gzip)} gzip, esbuild`, '<= 600 B', gzip <= 600);
 }
 
 const requests = await measureRequests({ n: quick ? 1000 : 5000 });
