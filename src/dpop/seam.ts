@@ -1,3 +1,4 @@
+import type { DPoPBinding } from './binding.js';
 import type { DPoPAlgorithm, DPoPKey } from './key.js';
 import type { DPoPResponse } from './nonces.js';
 
@@ -119,4 +120,12 @@ export interface DPoP {
 	 * const bound = seam.checkTokenType(body.token_type) === 'DPoP';
 	 */
 	checkTokenType(tokenType: unknown): 'DPoP' | 'Bearer';
+	/**
+	 * Steps 2-5 over the keeper's fetch: the token endpoint's `context.fetch` and the request path's sends
+	 * (see {@link DPoPBinding}). The keeper calls it once, at creation.
+	 *
+	 * @example
+	 * const binding = seam.bind(fetch);
+	 */
+	bind(fetch: typeof globalThis.fetch): DPoPBinding;
 }
