@@ -70,7 +70,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 		const grant = await authorizer.grant();
 		if (grant === null) return unsigned();
 		const response = await attempt(grant);
-		if (!tokenRefused(response, url)) return response;
+		if (!tokenRefused(response, url) || dpop?.final(response)) return response;
 		const next = await authorizer.afterUnauthorized(grant);
 		if (next === null) return response;
 		void response.body?.cancel().catch(() => undefined);

@@ -35,6 +35,13 @@ export interface DPoPBinding {
 	 */
 	proof(key: DPoPKey, token: string | undefined, method: string, url: string): Promise<string>;
 	/**
+	 * Whether `response` answered a nonce retry: it is final, whatever it says (no refresh and replay for its 401).
+	 *
+	 * @example
+	 * if (response.status === 401 && !binding.final(response)) replayAfterRefresh();
+	 */
+	final(response: Response): boolean;
+	/**
 	 * Keeps the key of a redirect login until its callback, a page load later (IndexedDB holds the `CryptoKey` as
 	 * it is; without IndexedDB, this page's memory).
 	 *
@@ -65,6 +72,8 @@ const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
 export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch): DPoPBinding {
 	/** The server's clock minus ours (ms), from the `Date` of its latest answer (the estimate the keeper makes for expiry). */
 	let skew = 0;
+	/** The answers to nonce retries. */
+	const retriedAnswers = new WeakSet<Response>();
 	const proof: DPoPBinding['proof'] = (key, accessToken, method, url) => seam.proof({ key, method: normalise(method), url: absolute(url), accessToken, now: Date.now() + skew });
 
 	/** Sends once, and once more with a fresh proof on a nonce challenge; every answer's nonce and `Date` are learned first. */
@@ -72,6 +81,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch): DPoPBindin
 		for (let retried = false; ; retried = true) {
 			const sentAt = Date.now();
 			const response = await send();
+			if (retried) retriedAnswers.add(response);
 			const date = Date.parse(response.headers.get('date') ?? '');
 			if (Number.isFinite(date)) skew = estimateSkew(date, { sentAt, receivedAt: Date.now() });
 			seam.learnNonce(absolute(url), response);
@@ -86,6 +96,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch): DPoPBindin
 
 	return {
 		proof,
+		final: (response) => retriedAnswers.has(response),
 		keepLoginKey: async (name, key) => logins().set(loginKey(name), key),
 		async takeLoginKey(name) {
 			const record = await logins().get(loginKey(name));
