@@ -226,7 +226,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		sub = Object.keys(users)[0] ?? 'alice',
 		scope = defaultScope,
 		dpopJkt,
-	}: Parameters<MockAuthServer['issueAuthorizationCode']>[0] & { dpopJkt?: string | undefined }) {
+	}: Parameters<MockAuthServer['issueAuthorizationCode']>[0]) {
 		const code = randomToken();
 		codes.set(code, { clientId, redirectUri, challenge: codeChallenge, sub, scope, expiresAt: now() + 60_000, used: false, dpopJkt });
 		return code;

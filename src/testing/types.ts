@@ -153,10 +153,11 @@ export interface MockAuthServer {
 	issueTokens(options?: { sub?: string; scope?: string }): Promise<IssuedTokens>;
 	/**
 	 * An authorization code for the OAuth 2.0 dialect, as `/oauth/authorize` would issue after a login: exchange it at
-	 * `/oauth/token` with the PKCE verifier of `codeChallenge` (S256). Valid once, for 60 s.
+	 * `/oauth/token` with the PKCE verifier of `codeChallenge` (S256). Valid once, for 60 s. With `dpopJkt` (the
+	 * authorization request's `dpop_jkt`), only a proof of that key exchanges it (RFC 9449 section 10).
 	 * @example const code = await server.issueAuthorizationCode({ codeChallenge, redirectUri: 'https://app.test/callback' });
 	 */
-	issueAuthorizationCode(options: { codeChallenge: string; redirectUri: string; clientId?: string; sub?: string; scope?: string }): string;
+	issueAuthorizationCode(options: { codeChallenge: string; redirectUri: string; clientId?: string; sub?: string; scope?: string; dpopJkt?: string | undefined }): string;
 	/** Signs any claims with the server's key (for tokens with odd claims). */
 	signAccessToken(claims: Record<string, unknown>): Promise<string>;
 	/**
