@@ -37,7 +37,17 @@ if (location.pathname === '/callback') await auth.handleRedirectCallback(); else
 globalThis.me = await createApi(auth).get('me').json();
 globalThis.logout = () => auth.logout({ returnTo: location.origin });`,
 	),
+	'oauth2() + dpop() + auth.fetch': app(
+		`import { createTokenKeeper, oauth2 } from ${dist('index.js')}; import { dpop } from ${dist('dpop.js')};`,
+		`const auth = createTokenKeeper({ ${OAUTH}, apiUrl, dpop: dpop() });
+if (location.pathname === '/callback') await auth.handleRedirectCallback(); else if (auth.session.status !== 'authenticated') await auth.loginWithRedirect();
+globalThis.me = await (await auth.fetch(apiUrl + '/me')).json();
+globalThis.logout = () => auth.logout({ returnTo: location.origin });`,
+	),
 };
+
+/** What DPoP may add to the oauth2() app (issue 15): its budget is that app's measured size plus this. */
+export const DPOP_BUDGET = 1_200;
 
 /** Budgets in bytes, gzip -9, esbuild pipeline: issue 14's table. */
 export const BUDGETS = {

@@ -59,10 +59,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const timed = (signal?: AbortSignal) => withTimeout(signal ? [signal, lifetime.signal] : [lifetime.signal], timeout);
 	const listeners = new Set<Listener>();
 	const seam = options.dpop;
-	if (seam && (options.storage === 'localStorage' || options.storage === 'sessionStorage')) {
-		throw new TypeError(`tokenkeeper: dpop needs a storage that holds a CryptoKey ('indexeddb', 'memory' or an adapter over IndexedDB), not ${options.storage}`);
-	}
-	const bound = seam?.bind(fetch);
+	const bound = seam?.bind(fetch, options.storage);
 	/** The fetch of a token endpoint call for `key`: with a DPoP proof of it when there is one (RFC 9449 section 5). */
 	const tokenFetch = (key: DPoPKey | undefined) => (key && bound ? bound.tokenFetch(key) : fetch);
 
@@ -90,15 +87,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	let resyncing: Promise<void> | undefined;
 
 	/** A DPoP-bound set whose key is gone (wiped, flattened by JSON, no `dpop` option): it can be neither sent nor refreshed. */
-	function lostKey(set: TokenSet): TokenKeeperError | undefined {
-		if (set.tokenType !== 'DPoP') return;
-		try {
-			if (seam) return void seam.restoreKey(set.dpop);
-		} catch (error) {
-			return error as TokenKeeperError;
-		}
-		return new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP-bound tokens, and no dpop option');
-	}
+	const lostKey = (set: TokenSet) => (set.tokenType !== 'DPoP' ? undefined : bound ? bound.lost(set.dpop) : new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'No dpop option'));
 
 	const canRefresh = (set: TokenSet) => set.refreshToken !== undefined && calls.refresh !== undefined;
 	/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
@@ -318,31 +307,14 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		endExpired: (ticket) => void end(ticket, 'expired'),
 	});
 
-	/** The key of the redirect login whose code is being exchanged: the session it starts is bound to it. */
-	let redirectKey: DPoPKey | undefined;
 	const redirectContext: RedirectContext = {
 		name,
 		fetch,
 		timed: () => timed(),
 		ready,
-		startSession(answer) {
-			const key = redirectKey;
-			redirectKey = undefined;
-			return startSession(answer, key);
-		},
+		startSession: (answer) => startSession(answer, bound?.takeExchangeKey()),
 		reportError,
-		...(bound &&
-			seam && {
-				async newDPoPKey() {
-					const key = await seam.newKey();
-					await bound.keepLoginKey(name, key);
-					return seam.thumbprint(key);
-				},
-				async dpopExchange() {
-					redirectKey = await bound.takeLoginKey(name);
-					return bound.tokenFetch(redirectKey);
-				},
-			}),
+		...bound?.redirect(name),
 	};
 	const redirectFlow = (): RedirectLogin => {
 		if (!options.redirectLogin) throw new TokenKeeperError('CONFIGURATION_ERROR', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ … }) into the options');
@@ -358,7 +330,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			const login = calls.login;
 			if (!login) throw new TokenKeeperError('CONFIGURATION_ERROR', 'No login endpoint is configured');
 			await ready;
-			const key = await seam?.newKey(); // a new key at every login (RFC 9449 section 5), before anything is sent
+			const key = await seam?.newKey(); // a new key at every login, before anything is sent
 			const answer = await callTokenEndpoint(() => login({ credentials, signal: timed(), fetch: tokenFetch(key) }), 'LOGIN_FAILED', 'Login', lifetime.signal);
 			return startSession(answer, key);
 		},

@@ -115,14 +115,12 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token has characters an Authorization header cannot carry (RFC 6750 section 2.1)');
 	}
 	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
+	const claims = decodeClaims(accessToken);
 	// RFC 9449 section 5: a request with a proof may be answered DPoP (bound to its key) or, if allowed, Bearer
-	const bound = key !== undefined && dpop?.checkTokenType(tokenType) === 'DPoP';
+	const bound = key !== undefined && dpop !== undefined && dpop.binds(tokenType, claims, key);
 	if (!bound && tokenType.toLowerCase() !== 'bearer') {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Unsupported token_type "${tokenType}" (only Bearer tokens are supported)`);
 	}
-	const claims = decodeClaims(accessToken);
-	const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt; // RFC 9449 section 6.1
-	if (bound && jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access token is bound to another DPoP key (cnf.jkt)');
 	const expiry = expiryOf(response, claims, receipt);
 	const expiresAt = expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined; // past what a number holds says nothing
 	const newRefreshToken = optionalString(field(response, 'refresh_token', 'refreshToken'));

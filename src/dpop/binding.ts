@@ -1,7 +1,6 @@
-import { memoryAdapter } from '../storage/adapters.js';
-import { indexedDbAdapter } from '../storage/indexeddb.js';
-import { estimateSkew } from '../tokens.js';
-import type { StorageAdapter } from '../types.js';
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import type { TokenKeeperError } from '../errors.js';
+import type { RedirectContext } from '../types.js';
 import type { DPoPKey } from './key.js';
 import type { DPoP } from './seam.js';
 
@@ -28,13 +27,6 @@ export interface DPoPBinding {
 	 */
 	send(key: DPoPKey, token: string, method: string, url: string, send: (authorization: string, proof: string) => Promise<Response>): Promise<Response>;
 	/**
-	 * A fresh proof for one send of a resource request with a bound token (for hooks that cannot retry by themselves).
-	 *
-	 * @example
-	 * request.headers.set('DPoP', await binding.proof(key, token, request.method, request.url));
-	 */
-	proof(key: DPoPKey, token: string | undefined, method: string, url: string): Promise<string>;
-	/**
 	 * Whether `response` answered a nonce retry: it is final, whatever it says (no refresh and replay for its 401).
 	 *
 	 * @example
@@ -42,71 +34,103 @@ export interface DPoPBinding {
 	 */
 	final(response: Response): boolean;
 	/**
-	 * Keeps the key of a redirect login until its callback, a page load later (IndexedDB holds the `CryptoKey` as
-	 * it is; without IndexedDB, this page's memory).
+	 * Why a stored or received set's key cannot sign (wiped, flattened by JSON): `DPOP_KEY_UNAVAILABLE`; else `undefined`.
 	 *
 	 * @example
-	 * await binding.keepLoginKey('default', key); // then navigate to the authorization endpoint with dpop_jkt
+	 * const lost = binding.lost(stored.dpop); // then end the session: its refresh token is bound to that key
 	 */
-	keepLoginKey(name: string, key: DPoPKey): Promise<void>;
+	lost(record: unknown): TokenKeeperError | undefined;
 	/**
-	 * The key {@link keepLoginKey} kept, taken out (one callback per login); `DPOP_KEY_UNAVAILABLE` when it is gone.
+	 * The redirect login's DPoP part of its context (RFC 9449 section 10): a key per login, kept until the callback.
 	 *
 	 * @example
-	 * const key = await binding.takeLoginKey('default');
+	 * const context = { ...base, ...binding.redirect('default') };
 	 */
-	takeLoginKey(name: string): Promise<DPoPKey>;
+	redirect(name: string): Pick<RedirectContext, 'newDPoPKey' | 'dpopExchange'>;
+	/**
+	 * The key of the code exchange under way, taken out: the session it starts is bound to it.
+	 *
+	 * @example
+	 * startSession(answer, binding.takeExchangeKey());
+	 */
+	takeExchangeKey(): DPoPKey | undefined;
 }
 
 /** The methods fetch upper-cases (Fetch standard, "normalize a method"); others are sent as written, and `htm` must match. */
-const NORMALISED = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
-const normalise = (method: string) => (NORMALISED.includes(method.toUpperCase()) ? method.toUpperCase() : method);
+const normalise = (method: string) => (/^(delete|get|head|options|post|put)$/i.test(method) ? method.toUpperCase() : method);
 const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
 
 /**
- * The binding of `seam` over `fetch`.
+ * The binding of `seam` over `fetch`; `storage` is the keeper's option (JSON storages cannot hold a `CryptoKey`).
  *
  * @example
- * const binding = bindDPoP(dpop(), fetch);
+ * const binding = bindDPoP(dpop(), fetch, 'indexeddb');
  */
-export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch): DPoPBinding {
-	/** The server's clock minus ours (ms), from the `Date` of its latest answer (the estimate the keeper makes for expiry). */
+export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
+	if (/Storage$/.test(String(storage))) throw new TypeError(`tokenkeeper: dpop cannot keep its CryptoKey in ${storage}`);
+	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
 	let skew = 0;
 	/** The answers to nonce retries. */
 	const retriedAnswers = new WeakSet<Response>();
-	const proof: DPoPBinding['proof'] = (key, accessToken, method, url) => seam.proof({ key, method: normalise(method), url: absolute(url), accessToken, now: Date.now() + skew });
+	/** The key of the code exchange under way. */
+	let exchangeKey: DPoPKey | undefined;
+	// The keys of redirect logins, from the redirect to the callback a page load later: IndexedDB holds a CryptoKey as it
+	// is (a database of their own, so the core's is left to the core). Without IndexedDB the callback finds no key.
+	let store: UseStore | undefined;
+	const logins = () => (store ??= createStore('tokenkeeper-dpop', 'logins'));
+	const proof = (key: DPoPKey, accessToken: string | undefined, method: string, url: string) => seam.proof({ key, method: normalise(method), url: absolute(url), accessToken, now: Date.now() + skew });
 
 	/** Sends once, and once more with a fresh proof on a nonce challenge; every answer's nonce and `Date` are learned first. */
 	async function withProof(url: string, where: 'token' | 'resource', send: () => Promise<Response>): Promise<Response> {
+		const href = absolute(url);
 		for (let retried = false; ; retried = true) {
 			const sentAt = Date.now();
 			const response = await send();
 			if (retried) retriedAnswers.add(response);
 			const date = Date.parse(response.headers.get('date') ?? '');
-			if (Number.isFinite(date)) skew = estimateSkew(date, { sentAt, receivedAt: Date.now() });
-			seam.learnNonce(absolute(url), response);
+			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
+			const receivedAt = Date.now();
+			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
+			seam.learnNonce(href, response);
 			if (retried || !(await seam.isNonceChallenge(response, where))) return response;
 			void response.body?.cancel().catch(() => undefined);
 		}
 	}
 
-	let pending: StorageAdapter | undefined;
-	const logins = () => (pending ??= typeof indexedDB === 'undefined' ? memoryAdapter() : indexedDbAdapter(new AbortController().signal));
-	const loginKey = (name: string) => `tokenkeeper:${name}:dpop-login`;
-
-	return {
-		proof,
-		final: (response) => retriedAnswers.has(response),
-		keepLoginKey: async (name, key) => logins().set(loginKey(name), key),
-		async takeLoginKey(name) {
-			const record = await logins().get(loginKey(name));
-			await logins().delete(loginKey(name));
-			return seam.restoreKey(record);
+	const binding: DPoPBinding = {
+		lost(record) {
+			try {
+				seam.restoreKey(record);
+			} catch (error) {
+				return error as TokenKeeperError;
+			}
 		},
+		redirect(name) {
+			const id = `tokenkeeper:${name}:dpop-login`;
+			return {
+				async newDPoPKey() {
+					const key = await seam.newKey();
+					await set(id, key, logins());
+					return seam.thumbprint(key);
+				},
+				async dpopExchange() {
+					const record = await get(id, logins()).catch(() => undefined);
+					await del(id, logins()).catch(() => undefined); // one callback per login
+					exchangeKey = seam.restoreKey(record);
+					return binding.tokenFetch(exchangeKey);
+				},
+			};
+		},
+		takeExchangeKey() {
+			const key = exchangeKey;
+			exchangeKey = undefined;
+			return key;
+		},
+		final: (response) => retriedAnswers.has(response),
 		tokenFetch: (key) => (input, init) => {
 			const request = input instanceof Request ? input : undefined;
 			const method = init?.method ?? request?.method ?? 'GET';
-			if (normalise(method) !== 'POST') return fetch(input, init);
+			if (method.toUpperCase() !== 'POST') return fetch(input, init);
 			const url = request?.url ?? String(input);
 			return withProof(url, 'token', async () => {
 				const headers = new Headers(init?.headers ?? request?.headers);
@@ -117,4 +141,5 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch): DPoPBindin
 		},
 		send: (key, token, method, url, send) => withProof(url, 'resource', async () => send(`DPoP ${token}`, await proof(key, token, method, url))),
 	};
+	return binding;
 }

@@ -58,7 +58,13 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			if (type === 'bearer' && allowBearer) return 'Bearer';
 			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type} refused`);
 		},
-		bind: (fetch) => bindDPoP(seam, fetch),
+		binds(tokenType, claims, key) {
+			if (seam.checkTokenType(tokenType) === 'Bearer') return false;
+			const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
+			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt is another key');
+			return true;
+		},
+		bind: (fetch, storage) => bindDPoP(seam, fetch, storage),
 	};
 	return seam;
 }
