@@ -117,7 +117,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
 	const claims = decodeClaims(accessToken);
 	// RFC 9449 section 5: a request with a proof may be answered DPoP (bound to its key) or, if allowed, Bearer
-	const bound = key !== undefined && dpop !== undefined && dpop.binds(tokenType, claims, key);
+	const bound = key !== undefined && dpop?.binds(tokenType, claims, key) === true;
 	if (!bound && tokenType.toLowerCase() !== 'bearer') {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Unsupported token_type "${tokenType}" (only Bearer tokens are supported)`);
 	}
