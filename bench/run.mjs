@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { BUDGETS, measureApps } from './apps.mjs';
+import { measureDPoP } from './dpop.mjs';
 import { measurePeers } from './peers.mjs';
 import { measureAddedCost, measureMemory, measureRequests, measureStorm } from './requests.mjs';
 import { measureModules, measureSizes } from './sizes.mjs';
@@ -81,6 +82,15 @@ for (const [name, result] of Object.entries(added)) {
 		weight <= 1.05,
 	);
 }
+
+// DPoP: the same request with a bound token (a fresh proof each) and with a Bearer one, network taken out.
+const dpopCost = await measureDPoP(quick ? { n: 1000, rounds: 3 } : {});
+row(
+	'request overhead, DPoP vs Bearer, network taken out',
+	`${ratio(dpopCost.ratio)} x (${dpopCost.dpopUs.toFixed(1)} vs ${dpopCost.bearerUs.toFixed(1)} µs per request; one ES256 proof alone ${dpopCost.proofUs.toFixed(1)} µs)`,
+	'',
+	undefined,
+);
 
 const storm = await measureStorm();
 row(
