@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { dpop } from '../src/dpop/index.js';
 import { createTokenKeeper, type StorageAdapter, type TokenKeeperError } from '../src/index.js';
 import { createMockAuthServer } from '../src/testing/index.js';
+import { createApi, kyHooks } from '../src/ky/index.js';
 import { createTabHub } from './interleave.js';
 import { ALICE, API, eventTypes, keeper, useMockApi } from './support.js';
 
@@ -137,6 +138,16 @@ describe('requests (behaviour 13)', () => {
 		await auth.login(ALICE);
 		const response = await fetch(`${API}/me`, { headers: { authorization: `Bearer ${auth.session.accessToken}` } });
 		expect(response.status).toBe(401);
+	});
+});
+
+describe('ky', () => {
+	it('createApi(auth) sends DPoP with a proof; kyHooks refuses the keeper, which it cannot serve', async () => {
+		const { auth, sends } = dpopKeeper();
+		await auth.login(ALICE);
+		expect(await createApi(auth).get('me').json()).toMatchObject({ sub: 'alice' });
+		expect(sends.at(-1)?.authorization).toMatch(/^DPoP /);
+		expect(() => kyHooks(auth)).toThrow(TypeError);
 	});
 });
 
