@@ -1,6 +1,5 @@
 import { destinationOf, isRequest } from './destination.js';
-import type { DPoPBinding } from './dpop/binding.js';
-import type { DPoPKey } from './dpop/key.js';
+import type { DPoPBinding, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { Ticket } from './session.js';
 
 /** A token handed to one request, with the ticket of the session it belongs to. */

@@ -1,4 +1,4 @@
-import type { DPoPKey } from './dpop/key.js';
+import type { DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { callRevocation, callTokenEndpoint, endpointFunctions, networkFetch, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { createAuthFetch, type Authorizer } from './http.js';

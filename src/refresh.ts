@@ -1,7 +1,7 @@
 import { asTokenKeeperError, callTokenEndpoint, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { classifyRefreshFailure, endReason } from './failures.js';
-import type { DPoP } from './dpop/seam.js';
+import type { DPoP } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import type { TokenStore } from './storage/token-store.js';

@@ -1,6 +1,5 @@
 import { jwtDecode } from 'jwt-decode';
-import type { DPoPKey } from './dpop/key.js';
-import type { DPoP } from './dpop/seam.js';
+import type { DPoP, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { TokenKeeperError } from './errors.js';
 import type { Claims, TokenResponse } from './types.js';
 

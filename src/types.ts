@@ -1,5 +1,5 @@
 import type { JwtPayload } from 'jwt-decode';
-import type { DPoP } from './dpop/seam.js';
+import type { DPoP } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { TokenKeeperError } from './errors.js';
 
 /**

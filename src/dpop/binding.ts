@@ -1,6 +1,5 @@
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { TokenKeeperError } from '../errors.js';
-import type { RedirectContext } from '../types.js';
+import type { RedirectContext, TokenKeeperError } from 'tokenkeeper'; // by the package's name, as the core names these types
 import type { DPoPKey } from './key.js';
 import type { DPoP } from './seam.js';
 
