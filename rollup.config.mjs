@@ -54,7 +54,7 @@ export default [
 		input: entries,
 		// tokenkeeper/ky's types import the main entry's by the package's name: no types chunk shared by the
 		// entries, which a .d.cts file could only reach as an ES module (TS1479 under node16).
-		external: [...external, /^tokenkeeper$/],
+		external: [...external, /^tokenkeeper$/, /^tokenkeeper\/dpop$/],
 		plugins: [dts(), kyTypesAsImport],
 		output: [
 			{ dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },

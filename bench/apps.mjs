@@ -37,6 +37,13 @@ if (location.pathname === '/callback') await auth.handleRedirectCallback(); else
 globalThis.me = await createApi(auth).get('me').json();
 globalThis.logout = () => auth.logout({ returnTo: location.origin });`,
 	),
+	'oauth2() + dpop() + auth.fetch': app(
+		`import { createTokenKeeper, oauth2 } from ${dist('index.js')}; import { dpop } from ${dist('dpop.js')};`,
+		`const auth = createTokenKeeper({ ${OAUTH}, apiUrl, dpop: dpop() });
+if (location.pathname === '/callback') await auth.handleRedirectCallback(); else if (auth.session.status !== 'authenticated') await auth.loginWithRedirect();
+globalThis.me = await (await auth.fetch(apiUrl + '/me')).json();
+globalThis.logout = () => auth.logout({ returnTo: location.origin });`,
+	),
 };
 
 /**
@@ -55,11 +62,18 @@ export const TARGETS = {
  * measure now, so that no change grows an app unnoticed. Lower them as the entries shrink toward the targets.
  */
 export const BUDGETS = {
-	'password login + auth.fetch': 10_900,
-	'oauth2() redirect login + auth.fetch': 13_800,
-	'oauth2() + a ky 1 client (tokenkeeper/ky)': 19_400,
-	'script-tag bundle, everything': 19_900,
+	'password login + auth.fetch': 11_300,
+	'oauth2() redirect login + auth.fetch': 14_200,
+	'oauth2() + a ky 1 client (tokenkeeper/ky)': 19_800,
+	'script-tag bundle, everything': 22_000,
 };
+
+/**
+ * What DPoP may add to the oauth2() app: its ceiling is that app's measured size plus `DPOP_BUDGET`, its target that
+ * plus `DPOP_TARGET` (the DPoP issue's 1,200 B, not met yet).
+ */
+export const DPOP_BUDGET = 1_750;
+export const DPOP_TARGET = 1_200;
 
 const gzip = (code) => gzipSync(code, { level: 9 }).length;
 

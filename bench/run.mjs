@@ -1,7 +1,8 @@
 // npm run bench: one table of figures, each speed a ratio against a baseline measured in the same run,
 // written to bench/RESULTS.md with the date and the versions. Nothing here fails a build on a time.
 import { writeFileSync } from 'node:fs';
-import { BUDGETS, esbuildBundle, measureApps, TARGETS } from './apps.mjs';
+import { BUDGETS, DPOP_BUDGET, DPOP_TARGET, esbuildBundle, measureApps, TARGETS } from './apps.mjs';
+import { measureDPoP } from './dpop.mjs';
 import { measurePeers } from './peers.mjs';
 import { measureAddedCost, measureMemory, measureRequests, measureStorm } from './requests.mjs';
 import { measureModules, measureSizes } from './sizes.mjs';
@@ -42,6 +43,9 @@ row(
 
 // What apps download: each app entry bundled with every dependency inside, through both pipelines; the budget is on esbuild's.
 const apps = await measureApps();
+const oauthApp = apps['oauth2() redirect login + auth.fetch'].esbuild.gzip;
+BUDGETS['oauth2() + dpop() + auth.fetch'] = oauthApp + DPOP_BUDGET;
+TARGETS['oauth2() + dpop() + auth.fetch'] = oauthApp + DPOP_TARGET;
 for (const [name, result] of Object.entries(apps)) {
 	const parts = result.esbuild.parts;
 	row(
@@ -90,6 +94,15 @@ for (const [name, result] of Object.entries(added)) {
 		weight <= 1.05,
 	);
 }
+
+// DPoP: the same request with a bound token (a fresh proof each) and with a Bearer one, network taken out.
+const dpopCost = await measureDPoP(quick ? { n: 1000, rounds: 3 } : {});
+row(
+	'request overhead, DPoP vs Bearer, network taken out',
+	`${ratio(dpopCost.ratio)} x (${dpopCost.dpopUs.toFixed(1)} vs ${dpopCost.bearerUs.toFixed(1)} µs per request; one ES256 proof alone ${dpopCost.proofUs.toFixed(1)} µs)`,
+	'',
+	undefined,
+);
 
 const storm = await measureStorm();
 row(

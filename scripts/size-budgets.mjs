@@ -3,9 +3,12 @@
 // A script of our own rather than the size-limit package: it measures with the very code the bench
 // reports (bench/apps.mjs), so the budget and the README's figures cannot disagree, and adds no
 // dependency tree to the install.
-import { BUDGETS, measureApps, TARGETS } from '../bench/apps.mjs';
+import { BUDGETS, DPOP_BUDGET, DPOP_TARGET, measureApps, TARGETS } from '../bench/apps.mjs';
 
 const results = await measureApps({ pipelines: ['esbuild'] });
+// DPoP's budget is relative: the oauth2() app as measured now, plus what DPoP may add to it.
+BUDGETS['oauth2() + dpop() + auth.fetch'] = results['oauth2() redirect login + auth.fetch'].esbuild.gzip + DPOP_BUDGET;
+TARGETS['oauth2() + dpop() + auth.fetch'] = results['oauth2() redirect login + auth.fetch'].esbuild.gzip + DPOP_TARGET;
 let over = 0;
 console.log('size budgets: gzip -9 of each app entry bundled by esbuild with all its dependencies, minified');
 for (const [name, budget] of Object.entries(BUDGETS)) {

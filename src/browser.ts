@@ -7,6 +7,7 @@ import type { TokenKeeper, TokenKeeperOptions } from './types.js';
 
 export * from './index.js';
 export { createApi, kyHooks } from './ky/index.js';
+export { dpop } from './dpop/index.js';
 
 /** The keeper of the script-tag bundle: `TokenKeeper.createTokenKeeper()` gives `auth.api` as well. */
 export interface ScriptTokenKeeper extends TokenKeeper {

@@ -1,10 +1,13 @@
 import { destinationOf, isRequest } from './destination.js';
+import type { DPoPBinding, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { Ticket } from './session.js';
 
 /** A token handed to one request, with the ticket of the session it belongs to. */
 export interface Grant {
 	readonly token: string;
 	readonly ticket: Ticket;
+	/** The DPoP key the token is bound to: it is sent as `DPoP` with a proof of it, never as Bearer. */
+	readonly key?: DPoPKey | undefined;
 }
 
 /** What the request path needs from the keeper. */
@@ -19,6 +22,8 @@ export interface Authorizer {
 	grantOf(token: string): Grant | undefined;
 	/** The configured fetch, looked up at call time. */
 	fetch: typeof globalThis.fetch;
+	/** The DPoP proofs of bound tokens, when the keeper has the `dpop` option. */
+	dpop?: DPoPBinding | undefined;
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
@@ -57,15 +62,18 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 	const { fetch } = authorizer;
 
 	/** Sends with the token; after a 401 on it, once more with the token the keeper gives instead. */
-	async function withToken(url: URL, send: (authorization: string) => Promise<Response>, unsigned: () => Promise<Response>): Promise<Response> {
+	async function withToken(url: URL, method: string, send: (authorization: string, proof?: string) => Promise<Response>, unsigned: () => Promise<Response>): Promise<Response> {
+		// a bound token goes with a fresh proof of its key each time (RFC 9449 section 7), or not at all
+		const { dpop } = authorizer;
+		const attempt = (grant: Grant) => (grant.key ? (dpop ? dpop.send(grant.key, grant.token, method, url.href, send) : unsigned()) : send(bearer(grant.token)));
 		const grant = await authorizer.grant();
 		if (grant === null) return unsigned();
-		const response = await send(bearer(grant.token));
-		if (!tokenRefused(response, url)) return response;
+		const response = await attempt(grant);
+		if (!tokenRefused(response, url) || dpop?.final(response)) return response;
 		const next = await authorizer.afterUnauthorized(grant);
 		if (next === null) return response;
 		void response.body?.cancel().catch(() => undefined);
-		return send(bearer(next.token));
+		return attempt(next);
 	}
 
 	return async (input, init) => {
@@ -84,8 +92,10 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 			if (headers.has('authorization')) return fetch(input, init);
 			return withToken(
 				url,
-				(authorization) => {
+				init?.method ?? 'GET',
+				(authorization, proof) => {
 					headers.set('authorization', authorization);
+					if (proof) headers.set('dpop', proof);
 					return fetch(input, { ...init, headers });
 				},
 				() => fetch(input, init),
@@ -96,11 +106,14 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 		const fetchOnly = own ? init : undefined; // ky's options for fetch alone
 		if (request.headers.has('authorization')) return fetch(request, fetchOnly);
 		const attempts = [request, request.body === null ? request : request.clone()]; // cloned before the first send
+		if (authorizer.dpop && request.body !== null) attempts.push(request.clone(), request.clone()); // DPoP: a nonce retry after either
 		return withToken(
 			url,
-			(authorization) => {
+			request.method,
+			(authorization, proof) => {
 				const attempt = attempts.shift() ?? request;
 				attempt.headers.set('authorization', authorization);
+				if (proof) attempt.headers.set('dpop', proof);
 				return fetch(attempt, fetchOnly);
 			},
 			() => fetch(request, fetchOnly),

@@ -1,3 +1,4 @@
+import type { DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { callRevocation, callTokenEndpoint, endpointFunctions, networkFetch, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { createAuthFetch, type Authorizer } from './http.js';
@@ -57,6 +58,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const trusts = trustedOriginsOf(options);
 	const timed = (signal?: AbortSignal) => withTimeout(signal ? [signal, lifetime.signal] : [lifetime.signal], timeout);
 	const listeners = new Set<Listener>();
+	const seam = options.dpop;
+	const bound = seam?.bind(fetch, options.storage);
+	/** The fetch of a token endpoint call for `key`: with a DPoP proof of it when there is one (RFC 9449 section 5). */
+	const tokenFetch = (key: DPoPKey | undefined) => (key && bound ? bound.tokenFetch(key) : fetch);
 
 	const emit = (session: Session, event: AuthEvent) => {
 		for (const listener of [...listeners]) {
@@ -80,6 +85,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	let persisted = true;
 	/** A re-check of storage after the page woke: requests wait for it, so none carries a session that ended meanwhile. */
 	let resyncing: Promise<void> | undefined;
+
+	/** A DPoP-bound set whose key is gone (wiped, flattened by JSON, no `dpop` option): it can be neither sent nor refreshed. */
+	const lostKey = (set: TokenSet) => (set.tokenType !== 'DPoP' ? undefined : bound ? bound.lost(set.dpop) : new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'No dpop option'));
 
 	const canRefresh = (set: TokenSet) => set.refreshToken !== undefined && calls.refresh !== undefined;
 	/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
@@ -138,7 +146,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			return;
 		}
 		const { set } = message;
-		if (!isTokenSet(set) || machine.hasEnded(set.sid)) return;
+		if (!isTokenSet(set) || machine.hasEnded(set.sid) || lostKey(set)) return;
 		const current = machine.set;
 		if (current && current.sid !== set.sid) return newerSession(set, current) ? switchTo(machine.ticket(), set) : undefined; // two logins at once: the newer wins in every tab
 		if (current?.accessToken === set.accessToken || (current && current.receivedAt > set.receivedAt)) return;
@@ -154,7 +162,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (!store.shared || !persisted) return machine.set ?? null;
 		try {
 			const stored = await store.load();
-			return stored === null || machine.hasEnded(stored.sid) ? null : stored;
+			const lost = stored && lostKey(stored);
+			if (lost) end(machine.ticket(), 'revoked', lost); // never a refresh with another key: the refresh token is bound to this one
+			return stored === null || lost || machine.hasEnded(stored.sid) ? null : stored;
 		} catch (error) {
 			reportError(error as TokenKeeperError);
 			return machine.set ?? null;
@@ -188,6 +198,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		timing,
 		refresh: calls.refresh,
 		fetch,
+		dpop: seam,
+		tokenFetch: (set) => tokenFetch(set.dpop),
 		timed,
 		readShared,
 		end,
@@ -198,8 +210,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		reschedule,
 	});
 
-	async function startSession(answer: TokenAnswer): Promise<Session> {
-		const set = toTokenSet(answer.body, answer.receipt);
+	async function startSession(answer: TokenAnswer, key?: DPoPKey): Promise<Session> {
+		const set = toTokenSet(answer.body, answer.receipt, undefined, seam, key);
 		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
 		machine.move(machine.ticket(), set, { type: 'login' });
 		gate.succeeded(timing.dueOnArrival(set));
@@ -270,6 +282,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		}
 		// a login or another tab that got there first made the ticket stale: the stored set is not taken then
 		if (loaded && machine.move(ticket, loaded, { type: 'sync', source: 'storage' })) {
+			const lost = lostKey(loaded);
+			if (lost) return void end(machine.ticket(), 'revoked', lost); // its tokens are bound to a key that is gone: signed out
 			gate.succeeded(timing.dueOnArrival(loaded));
 			return reschedule();
 		}
@@ -283,6 +297,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		refresher,
 		trusts,
 		fetch,
+		dpop: bound,
 		canRefresh,
 		offline,
 		whenSettled: async () => {
@@ -297,8 +312,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		fetch,
 		timed: () => timed(),
 		ready,
-		startSession: (answer) => startSession(answer),
+		startSession: (answer) => startSession(answer, bound?.takeExchangeKey()),
 		reportError,
+		...bound?.redirect(name),
 	};
 	const redirectFlow = (): RedirectLogin => {
 		if (!options.redirectLogin) throw new TokenKeeperError('CONFIGURATION_ERROR', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ … }) into the options');
@@ -314,8 +330,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			const login = calls.login;
 			if (!login) throw new TokenKeeperError('CONFIGURATION_ERROR', 'No login endpoint is configured');
 			await ready;
-			const answer = await callTokenEndpoint(() => login({ credentials, signal: timed(), fetch }), 'LOGIN_FAILED', 'Login', lifetime.signal);
-			return startSession(answer);
+			const key = await seam?.newKey(); // a new key at every login, before anything is sent
+			const answer = await callTokenEndpoint(() => login({ credentials, signal: timed(), fetch: tokenFetch(key) }), 'LOGIN_FAILED', 'Login', lifetime.signal);
+			return startSession(answer, key);
 		},
 		async setTokens(response) {
 			await ready;

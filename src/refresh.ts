@@ -1,6 +1,7 @@
 import { asTokenKeeperError, callTokenEndpoint, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { classifyRefreshFailure, endReason } from './failures.js';
+import type { DPoP } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import type { TokenStore } from './storage/token-store.js';
@@ -18,6 +19,10 @@ export interface RefreshParts {
 	timing: Timing;
 	refresh: EndpointFunctions['refresh'];
 	fetch: typeof globalThis.fetch;
+	/** The `dpop` option: a refreshed set stays bound to its key. */
+	dpop: DPoP | undefined;
+	/** The fetch of a refresh of `set`: with a DPoP proof of its key when it is bound. */
+	tokenFetch(set: TokenSet): typeof globalThis.fetch;
 	/** A signal that also aborts after the keeper's timeout. */
 	timed(signal: AbortSignal): AbortSignal;
 	/** The token set the tabs agree on (see the keeper); `null` when storage says there is no session. */
@@ -102,9 +107,9 @@ export function createRefresher(parts: RefreshParts): Refresher {
 	};
 
 	/** Drops an answer that came after its session ended: its new refresh token is revoked, so that none is left alive. */
-	const drop = (answer: TokenAnswer) => {
+	const drop = (answer: TokenAnswer, previous?: TokenSet) => {
 		try {
-			const set = toTokenSet(answer.body, answer.receipt);
+			const set = toTokenSet(answer.body, answer.receipt, previous, parts.dpop);
 			if (set.refreshToken !== undefined) parts.revoke(set);
 		} catch {
 			// not a token response: nothing to revoke
@@ -135,9 +140,9 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			}
 			present(shared);
 			presented = shared;
-			const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.fetch }), 'REFRESH_FAILED', 'Refresh', signal);
-			const answer = await untilAborted(answering, signal, drop);
-			const next = toTokenSet(answer.body, answer.receipt, shared);
+			const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.tokenFetch(shared) }), 'REFRESH_FAILED', 'Refresh', signal);
+			const answer = await untilAborted(answering, signal, (late) => drop(late, shared));
+			const next = toTokenSet(answer.body, answer.receipt, shared, parts.dpop);
 			if (await parts.write(shared, next)) {
 				// The ticket decides: a session that ended while the answer was being stored stays ended.
 				if (!commitFresh(ticket, next, trigger, wakeEvent)) throw ended();

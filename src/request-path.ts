@@ -14,6 +14,7 @@ export interface RequestParts {
 	refresher: Refresher;
 	trusts: Authorizer['trusts'];
 	fetch: typeof globalThis.fetch;
+	dpop: Authorizer['dpop'];
 	canRefresh(set: TokenSet): boolean;
 	offline(): boolean;
 	/** Settles once stored tokens are loaded and any re-check of storage after a wake is done. */
@@ -46,7 +47,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 	const grantOf = (set: TokenSet, ticket: Ticket): Grant => {
 		const known = handedOut.find((grant) => grant.token === set.accessToken && grant.ticket.generation === ticket.generation);
 		if (known) return known;
-		const grant = { token: set.accessToken, ticket };
+		const grant = { token: set.accessToken, ticket, key: set.dpop };
 		handedOut.unshift(grant);
 		handedOut.length = Math.min(handedOut.length, REMEMBERED);
 		return grant;
@@ -107,5 +108,5 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		}
 	}
 
-	return { trusts: parts.trusts, fetch: parts.fetch, grant, afterUnauthorized, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
+	return { trusts: parts.trusts, fetch: parts.fetch, dpop: parts.dpop, grant, afterUnauthorized, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
 }

@@ -1,4 +1,5 @@
 import { jwtDecode } from 'jwt-decode';
+import type { DPoP, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { TokenKeeperError } from './errors.js';
 import type { Claims, TokenResponse } from './types.js';
 
@@ -18,6 +19,8 @@ export interface TokenSet {
 	readonly expiresAt?: number;
 	/** Local clock (ms) when the refresh token expires, when the server says (`refresh_expires_in`, a JWT's `exp`). */
 	readonly refreshExpiresAt?: number;
+	/** The DPoP key the tokens are bound to (RFC 9449), when `tokenType` is `'DPoP'`: stored and sent to tabs with them. */
+	readonly dpop?: DPoPKey;
 }
 
 /** When and how a token response arrived; the bounds of the local clock around the server's answer. */
@@ -98,7 +101,7 @@ function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string
  * Turns a token response into a token set. Throws `INVALID_TOKEN_RESPONSE` for anything that is not one.
  * A response without a refresh token keeps the previous one (RFC 6749 section 6).
  */
-export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet): TokenSet {
+export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoP, key = previous?.dpop): TokenSet {
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Expected a token response object, got ${raw === null ? 'null' : typeof raw}`);
 	}
@@ -111,10 +114,12 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token has characters an Authorization header cannot carry (RFC 6750 section 2.1)');
 	}
 	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
-	if (tokenType.toLowerCase() !== 'bearer') {
+	const claims = decodeClaims(accessToken);
+	// RFC 9449 section 5: a request with a proof may be answered DPoP (bound to its key) or, if allowed, Bearer
+	const bound = key !== undefined && dpop?.binds(tokenType, claims, key) === true;
+	if (!bound && tokenType.toLowerCase() !== 'bearer') {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Unsupported token_type "${tokenType}" (only Bearer tokens are supported)`);
 	}
-	const claims = decodeClaims(accessToken);
 	const expiry = expiryOf(response, claims, receipt);
 	const expiresAt = expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined; // past what a number holds says nothing
 	const newRefreshToken = optionalString(field(response, 'refresh_token', 'refreshToken'));
@@ -126,7 +131,8 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet):
 		v: 1,
 		sid: previous?.sid ?? sessionId(receipt.receivedAt),
 		accessToken,
-		tokenType: 'Bearer',
+		tokenType: bound ? 'DPoP' : 'Bearer',
+		...(bound ? { dpop: key } : {}),
 		receivedAt: receipt.receivedAt,
 		...(refreshToken === undefined ? {} : { refreshToken }),
 		...(scope === undefined ? {} : { scope }),

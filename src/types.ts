@@ -1,4 +1,5 @@
 import type { JwtPayload } from 'jwt-decode';
+import type { DPoP } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { TokenKeeperError } from './errors.js';
 
 /**
@@ -236,6 +237,18 @@ export interface RedirectContext {
 	startSession(answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }): Promise<Session>;
 	/** Reports a failure as an `error` event. */
 	reportError(error: TokenKeeperError): void;
+	/**
+	 * With the `dpop` option: a new DPoP key for this login, kept until the callback; resolves to its RFC 7638
+	 * thumbprint, the authorization request's `dpop_jkt` (RFC 9449 section 10).
+	 * @example if (context.newDPoPKey) url.searchParams.set('dpop_jkt', await context.newDPoPKey());
+	 */
+	newDPoPKey?(): Promise<string>;
+	/**
+	 * With the `dpop` option: the fetch of the code exchange, with proofs of the key {@link newDPoPKey} kept; the next
+	 * `startSession` binds the tokens to it. `DPOP_KEY_UNAVAILABLE` when the key is gone.
+	 * @example const fetch = (await context.dpopExchange?.()) ?? context.fetch;
+	 */
+	dpopExchange?(): Promise<typeof globalThis.fetch>;
 }
 
 /**
@@ -319,6 +332,16 @@ export interface TokenKeeperOptions {
 	 * @example redirectLogin: oauth2({ issuer, clientId }).redirectLogin
 	 */
 	redirectLogin?: RedirectLogin;
+	/**
+	 * Sender-constrained tokens (DPoP, RFC 9449): `dpop()` from `tokenkeeper/dpop`. Tokens are bound to a key made at
+	 * each login that cannot leave the browser; every token endpoint call and every request with a bound token
+	 * carries a fresh proof. Needs a storage that holds a `CryptoKey` (`'indexeddb'`, `'memory'`): with
+	 * `'localStorage'` or `'sessionStorage'` the keeper throws a `TypeError` at creation.
+	 * @example
+	 * import { dpop } from 'tokenkeeper/dpop';
+	 * createTokenKeeper({ ...oauth2({ issuer, clientId }), apiUrl, dpop: dpop() });
+	 */
+	dpop?: DPoP;
 }
 
 /** The object `createTokenKeeper` returns. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { type Browser, chromium } from 'playwright-core';
 import { type Plugin, rollup } from 'rollup';
 import ts from 'typescript';
@@ -24,7 +25,7 @@ async function bundleDpop(): Promise<string> {
 		transform: (code, id) =>
 			id.endsWith('.ts') ? ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true } }).outputText : null,
 	};
-	const bundle = await rollup({ input: new URL('../src/dpop/index.ts', import.meta.url).pathname, plugins: [sources] });
+	const bundle = await rollup({ input: new URL('../src/dpop/index.ts', import.meta.url).pathname, plugins: [sources, nodeResolve({ browser: true })] });
 	const { output } = await bundle.generate({ format: 'iife', name: 'dpopEntry' });
 	await bundle.close();
 	return `${output[0].code}\nwindow.dpop = dpopEntry.dpop;`;

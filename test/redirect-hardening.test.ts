@@ -60,7 +60,7 @@ describe('loginWithRedirect({ params }) cannot replace what the flow stands on',
 	});
 
 	it('covers every parameter the SDK sets', () => {
-		expect([...RESERVED_PARAMETERS].sort()).toEqual(['client_id', 'code_challenge', 'code_challenge_method', 'nonce', 'redirect_uri', 'response_type', 'state']);
+		expect([...RESERVED_PARAMETERS].sort()).toEqual(['client_id', 'code_challenge', 'code_challenge_method', 'dpop_jkt', 'nonce', 'redirect_uri', 'response_type', 'state']);
 	});
 
 	it('other parameters still pass', async () => {

@@ -1,4 +1,5 @@
 import { TokenKeeperError } from '../errors.js';
+import { bindDPoP } from './binding.js';
 import { ALGORITHM, type DPoPAlgorithm, generateDPoPKey, restoreDPoPKey } from './key.js';
 import { isNonceChallenge } from './nonces.js';
 import { createDPoPProof } from './proof.js';
@@ -37,7 +38,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 	// The servers' nonces, one per origin (RFC 9449 sections 8 and 9: a nonce is its server's).
 	const nonces = new Map<string, string>();
 	const origin = (url: string | URL) => new URL(url).origin;
-	return {
+	const seam: DPoP = {
 		algorithm,
 		allowBearer,
 		newKey: () => generateDPoPKey(algorithm),
@@ -57,5 +58,13 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			if (type === 'bearer' && allowBearer) return 'Bearer';
 			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type} refused`);
 		},
+		binds(tokenType, claims, key) {
+			if (seam.checkTokenType(tokenType) === 'Bearer') return false;
+			const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
+			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt is another key');
+			return true;
+		},
+		bind: (fetch, storage) => bindDPoP(seam, fetch, storage),
 	};
+	return seam;
 }

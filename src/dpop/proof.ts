@@ -17,8 +17,11 @@ export interface DPoPProofInput {
 	readonly now: number;
 }
 
-/** The last access token's `ath`: the keeper sends one token on many requests, and a digest is a thread hop. */
-let last: [token: string, ath: Promise<string>] | undefined;
+/**
+ * The last access token's `ath`, per key: the keeper sends one token on many requests, and a digest is a thread
+ * hop. Held by the key, so that it goes with the key at logout and keeps no token of an ended session alive.
+ */
+const lastAth = new WeakMap<DPoPKey, [token: string, ath: Promise<string>]>();
 
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
@@ -34,7 +37,11 @@ export async function createDPoPProof({ key, method, url, accessToken, nonce, no
 	const claims: Record<string, string | number> = { jti: crypto.randomUUID(), htm: method, htu: htu.href, iat: Math.floor(now / 1000) };
 	// RFC 9449 section 4.2: ath is base64url(SHA-256(ASCII of the access token)).
 	if (accessToken !== undefined) {
-		if (last?.[0] !== accessToken) last = [accessToken, sha256(accessToken)];
+		let last = lastAth.get(key);
+		if (last?.[0] !== accessToken) {
+			last = [accessToken, sha256(accessToken)];
+			lastAth.set(key, last);
+		}
 		claims.ath = await last[1];
 	}
 	if (nonce !== undefined) claims.nonce = nonce;

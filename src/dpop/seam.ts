@@ -1,3 +1,4 @@
+import type { DPoPBinding } from './binding.js';
 import type { DPoPAlgorithm, DPoPKey } from './key.js';
 import type { DPoPResponse } from './nonces.js';
 
@@ -119,4 +120,20 @@ export interface DPoP {
 	 * const bound = seam.checkTokenType(body.token_type) === 'DPoP';
 	 */
 	checkTokenType(tokenType: unknown): 'DPoP' | 'Bearer';
+	/**
+	 * Whether a token response binds its set to `key`: `checkTokenType` says `'DPoP'`, and the access token's
+	 * `cnf.jkt`, when it is a JWT that has one, is the key's thumbprint (section 6.1; else `INVALID_TOKEN_RESPONSE`).
+	 *
+	 * @example
+	 * const bound = seam.binds(body.token_type, decodeClaims(body.access_token), key);
+	 */
+	binds(tokenType: unknown, claims: Readonly<Record<string, unknown>> | null, key: DPoPKey): boolean;
+	/**
+	 * Steps 2-5 over the keeper's fetch: the token endpoint's `context.fetch` and the request path's sends
+	 * (see {@link DPoPBinding}). The keeper calls it once, at creation.
+	 *
+	 * @example
+	 * const binding = seam.bind(fetch, options.storage);
+	 */
+	bind(fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding;
 }

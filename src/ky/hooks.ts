@@ -70,6 +70,8 @@ async function sign(authorizer: Authorizer, request: Request): Promise<void> {
  */
 export function kyHooks(auth: TokenKeeper): KyHooks {
 	const { authorizer } = internalsOf(auth, 'kyHooks');
+	// a DPoP-bound token needs a proof per send and a nonce retry, which hooks cannot give: createApi(auth) does
+	if (authorizer.dpop) throw new TypeError('tokenkeeper: kyHooks cannot send DPoP-bound tokens; use createApi(auth)');
 	return {
 		beforeRequest: [async (...args) => sign(authorizer, callOf(args).request)],
 		beforeRetry: [async (...args) => sign(authorizer, callOf(args).request)],

@@ -20,7 +20,7 @@ interface PendingLogin {
  * Parameters of the authorization request that are the SDK's: `params` cannot replace them, or a caller
  * could turn PKCE to `plain`, drop the state or the nonce, or send the code elsewhere.
  */
-export const RESERVED_PARAMETERS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce'];
+export const RESERVED_PARAMETERS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'dpop_jkt'];
 
 /** Whether a space-separated scope asks for OpenID Connect. */
 const asksForOpenId = (scope: string | undefined) => scope?.split(' ').includes('openid') === true;
@@ -73,7 +73,7 @@ function readPending(name: string): PendingLogin | null {
  */
 export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 	/** Checks the answer, exchanges the code and starts the session; every failure is `LOGIN_FAILED`. */
-	async function finishLogin(url: string, { name, fetch, timed, ready, startSession }: RedirectContext): Promise<{ session: Session; appState: unknown }> {
+	async function finishLogin(url: string, { name, fetch, timed, ready, startSession, dpopExchange }: RedirectContext): Promise<{ session: Session; appState: unknown }> {
 		await ready;
 		let params: URLSearchParams;
 		try {
@@ -102,7 +102,8 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 		const code = params.get('code');
 		if (!code) throw failed('The answer carries neither a code nor an error');
 		const signal = timed();
-		const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, fetch, signal);
+		const exchangeFetch = (await dpopExchange?.()) ?? fetch; // DPoP: the proofs of the key dpop_jkt named (RFC 9449 section 10)
+		const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, exchangeFetch, signal);
 		let session: Session;
 		try {
 			const answer = await callTokenEndpoint(exchange, 'LOGIN_FAILED', 'The code exchange', signal);
@@ -115,7 +116,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 	}
 
 	return {
-		async loginWithRedirect(options, { name, fetch }) {
+		async loginWithRedirect(options, { name, fetch, newDPoPKey }) {
 			for (const key of Object.keys(options.params ?? {})) {
 				if (RESERVED_PARAMETERS.includes(key)) throw new TypeError(`tokenkeeper: loginWithRedirect's params cannot set "${key}": the SDK sets it (${RESERVED_PARAMETERS.join(', ')} are its own)`);
 			}
@@ -148,6 +149,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			query.set('code_challenge_method', 'S256');
 			if (options.prompt !== undefined) query.set('prompt', options.prompt);
 			for (const resource of config.resource) query.append('resource', resource);
+			if (newDPoPKey) query.set('dpop_jkt', await newDPoPKey());
 			for (const [key, value] of Object.entries(options.params ?? {})) query.set(key, value);
 			await (options.openUrl ?? navigate)(endpoint.href);
 		},

@@ -207,3 +207,74 @@ export function dpopErrorResponse(failure: DPoPFailure, where: 'token' | 'resour
 	headers.set('WWW-Authenticate', `DPoP error="${failure.error}", error_description="${failure.message.replace(/["\\]/g, '')}", algs="ES256 EdDSA"`);
 	return new Response(null, { status: 401, headers });
 }
+
+/** The mock server's DPoP options (see `createMockAuthServer({ dpop })`). */
+export interface MockDPoPOptions {
+	/**
+	 * Require a nonce in every proof (RFC 9449 sections 8 and 9): `true`, or `{ rotateEvery }` to give a new one
+	 * after that many answers. Default: no nonce.
+	 * @example dpop: { nonce: { rotateEvery: 3 } }
+	 */
+	nonce?: boolean | { rotateEvery: number };
+	/**
+	 * Refuse token requests without a proof (`invalid_dpop_proof`) instead of issuing Bearer tokens. Default `false`.
+	 * @example dpop: { required: true }
+	 */
+	required?: boolean;
+	/**
+	 * Answer a proof with a Bearer token, as a server without DPoP does (for `allowBearer` tests). Default `false`.
+	 * @example dpop: { answerBearer: true }
+	 */
+	answerBearer?: boolean;
+	/**
+	 * How far a proof's `iat` may be from the server's clock, in seconds. Default 60.
+	 * @example dpop: { maxAgeSeconds: 5 }
+	 */
+	maxAgeSeconds?: number;
+}
+
+/** What the mock server asks of its DPoP part: a proof checked for the token endpoint or a resource. */
+export interface MockDPoPCheck {
+	/** Headers every answer carries (`DPoP-Nonce` when nonces are on). */
+	headers(): Record<string, string>;
+	/** A token request: the key to bind to (`undefined`: none, Bearer), or the answer refusing the proof. */
+	token(request: Request, boundTo?: string): Promise<{ jkt: string | undefined } | { response: Response }>;
+	/** A resource request with `token` bound to `jkt`: `null` when the proof passes, else the 401. */
+	resource(request: Request, token: string, jkt: string): Promise<Response | null>;
+	/** Whether the answer binds tokens to the proof's key, or gives Bearer ones. */
+	readonly binds: boolean;
+	/** The current nonce is replaced: the next proofs with the old one get `use_dpop_nonce`. */
+	rotateNonce(): void;
+}
+
+/**
+ * The mock server's DPoP checks over `verifyDPoPProof`, with the server's clock and one `jti` set.
+ *
+ * @example
+ * const check = createMockDPoPCheck({ nonce: true }, () => Date.now());
+ */
+export function createMockDPoPCheck(options: MockDPoPOptions, now: () => number): MockDPoPCheck {
+	const nonces = options.nonce ? createDPoPNonces(typeof options.nonce === 'object' ? options.nonce : {}) : undefined;
+	const seenJti = new Set<string>();
+	const verify = (request: Request, accessToken?: string, jkt?: string) =>
+		verifyDPoPProof(request, { accessToken, jkt, nonce: nonces?.current, now: now(), maxAgeSeconds: options.maxAgeSeconds ?? 60, seenJti });
+	const refuse = (failure: DPoPFailure, where: 'token' | 'resource') => dpopErrorResponse(failure, where, nonces?.issue());
+	return {
+		binds: options.answerBearer !== true,
+		headers: (): Record<string, string> => (nonces ? { 'DPoP-Nonce': nonces.issue() } : {}),
+		async token(request, boundTo) {
+			if (!request.headers.has('DPoP')) {
+				if (options.required || boundTo !== undefined) return { response: refuse(fail('missing', 'a DPoP proof is required'), 'token') };
+				return { jkt: undefined };
+			}
+			const result = await verify(request, undefined, boundTo);
+			return result.ok ? { jkt: result.thumbprint } : { response: refuse(result, 'token') };
+		},
+		async resource(request, token, jkt) {
+			if (!/^DPoP /i.test(request.headers.get('authorization') ?? '')) return refuse(fail('missing', 'a DPoP-bound token goes with the DPoP scheme'), 'resource');
+			const result = await verify(request, token, jkt);
+			return result.ok ? null : refuse(result, 'resource');
+		},
+		rotateNonce: () => void nonces?.rotate(),
+	};
+}

@@ -1,4 +1,5 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
+import { createMockDPoPCheck } from './dpop.js';
 import { applyFault, createFaults, type FaultTarget } from './faults.js';
 import { startMockHttpServer } from './http-server.js';
 import { hs256, randomToken, sha256 } from './jwt.js';
@@ -9,6 +10,8 @@ interface Family {
 	readonly scope: string;
 	current: string;
 	revoked: boolean;
+	/** The DPoP key the family's tokens are bound to (RFC 9449 section 5). */
+	readonly jkt?: string | undefined;
 }
 
 interface AuthorizationCode {
@@ -20,6 +23,8 @@ interface AuthorizationCode {
 	readonly expiresAt: number;
 	used: boolean;
 	family?: Family | undefined;
+	/** The authorization request's `dpop_jkt` (RFC 9449 section 10): the exchange's proof must be of that key. */
+	readonly dpopJkt?: string | undefined;
 }
 
 interface RefreshRecord {
@@ -28,13 +33,13 @@ interface RefreshRecord {
 	spent: boolean;
 }
 
-type GrantResult = { tokens: IssuedTokens } | { error: string; description: string; status?: number };
+type GrantResult = { tokens: IssuedTokens } | { error: string; description: string; status?: number } | { response: Response };
 
 const CORS = {
 	'access-control-allow-origin': '*',
-	'access-control-allow-headers': 'Authorization, Content-Type',
+	'access-control-allow-headers': 'Authorization, Content-Type, DPoP',
 	'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-	'access-control-expose-headers': 'WWW-Authenticate, Retry-After, Date',
+	'access-control-expose-headers': 'WWW-Authenticate, Retry-After, Date, DPoP-Nonce',
 };
 
 /**
@@ -74,7 +79,19 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	let codes = new Map<string, AuthorizationCode>();
 
 	const now = () => Date.now() + clockOffset;
-	const headers = () => ({ ...CORS, date: new Date(now()).toUTCString() });
+	const dpop = options.dpop ? createMockDPoPCheck(options.dpop, now) : undefined;
+	const base = () => ({ ...CORS, date: new Date(now()).toUTCString() });
+	const headers = () => ({ ...base(), ...dpop?.headers() });
+	/** A DPoP refusal, with the CORS headers every answer has. */
+	const withBase = (response: Response) => {
+		for (const [name, value] of Object.entries(base())) response.headers.set(name, value);
+		return response;
+	};
+	/** The key a token request's proof binds to, or the refusal to answer with (no `dpop` option: none). */
+	const proofOf = async (request: Request, boundTo?: string): Promise<{ response: Response } | { jkt: string | undefined }> => {
+		const result = dpop ? await dpop.token(request, boundTo) : { jkt: undefined };
+		return 'response' in result ? { response: withBase(result.response) } : { jkt: dpop?.binds ? result.jkt : undefined };
+	};
 	const json = (body: unknown, status = 200, extra: Record<string, string> = {}) => HttpResponse.json(body as Record<string, unknown>, { status, headers: { ...headers(), ...extra } });
 	const oauthError = (error: string, description: string, status = 400) => json({ error, error_description: description }, status, { 'cache-control': 'no-store' });
 
@@ -86,34 +103,39 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		family.current = refreshToken;
 		refreshTokens.set(refreshToken, { family, expiresAt: now() + refreshTtl, spent: false });
 		return {
-			access_token: await jwt.sign({ sub: family.sub, scope: family.scope, iat, exp: iat + accessTtl, jti }),
+			access_token: await jwt.sign({ sub: family.sub, scope: family.scope, iat, exp: iat + accessTtl, jti, ...(family.jkt && { cnf: { jkt: family.jkt } }) }),
 			refresh_token: refreshToken,
-			token_type: 'Bearer',
+			token_type: family.jkt ? 'DPoP' : 'Bearer',
 			expires_in: accessTtl,
 			refresh_expires_in: refreshTtl / 1000,
 			scope: family.scope,
 		};
 	}
 
-	const startFamily = (sub: string, scope = defaultScope) => issue({ sub, scope, current: '', revoked: false });
+	const startFamily = (sub: string, scope = defaultScope, jkt?: string) => issue({ sub, scope, current: '', revoked: false, jkt });
 
 	function revokeFamily(family: Family) {
 		family.revoked = true;
 	}
 
-	async function passwordGrant(username: unknown, password: unknown, scope?: string): Promise<GrantResult> {
+	async function passwordGrant(request: Request, username: unknown, password: unknown, scope?: string): Promise<GrantResult> {
 		calls.login++;
+		const proof = await proofOf(request);
+		if ('response' in proof) return proof;
 		if (typeof username !== 'string' || typeof password !== 'string') return { error: 'invalid_request', description: 'username and password are required' };
 		if (users[username] !== password) return { error: 'invalid_grant', description: 'wrong username or password' };
-		return { tokens: await startFamily(username, scope || undefined) };
+		return { tokens: await startFamily(username, scope || undefined, proof.jkt) };
 	}
 
-	async function refreshGrant(refreshToken: unknown): Promise<GrantResult> {
+	async function refreshGrant(request: Request, refreshToken: unknown): Promise<GrantResult> {
 		calls.refresh++;
 		if (typeof refreshToken !== 'string' || refreshToken === '') return { error: 'invalid_request', description: 'refresh_token is required' };
 		presented.push(refreshToken);
 		const record = refreshTokens.get(refreshToken);
 		if (!record) return { error: 'invalid_grant', description: 'unknown refresh token' };
+		// RFC 9449 section 5: a bound refresh token is refreshed only with a proof of its key
+		const proof = record.family.jkt === undefined ? undefined : await proofOf(request, record.family.jkt);
+		if (proof && 'response' in proof) return { response: proof.response };
 		if (record.spent) {
 			reuses++;
 			revokeFamily(record.family);
@@ -144,6 +166,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		};
 
 	const tokenAnswer = (result: GrantResult, jsonDialectLogin = false) => {
+		if ('response' in result) return result.response;
 		if ('tokens' in result) return json(result.tokens, 200, { 'cache-control': 'no-store' });
 		if (jsonDialectLogin && result.error === 'invalid_grant') return oauthError('invalid_credentials', result.description, 401);
 		return oauthError(result.error, result.description, result.status);
@@ -170,9 +193,11 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	}
 
 	/** RFC 6749 section 4.1.3 with PKCE (RFC 7636 section 4.6); a code used twice revokes what it gave (section 4.1.2). */
-	async function authorizationCodeGrant(form: URLSearchParams, clientId: string): Promise<GrantResult> {
+	async function authorizationCodeGrant(form: URLSearchParams, clientId: string, request: Request): Promise<GrantResult> {
 		calls.login++;
 		const code = codes.get(form.get('code') ?? '');
+		const proof = await proofOf(request, code?.dpopJkt);
+		if ('response' in proof) return proof;
 		const verifier = form.get('code_verifier');
 		if (!code || now() >= code.expiresAt) return { error: 'invalid_grant', description: 'unknown or expired authorization code' };
 		if (code.used) {
@@ -183,14 +208,14 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		if (code.clientId !== clientId) return { error: 'invalid_grant', description: 'the code was issued to another client' };
 		if (form.get('redirect_uri') !== code.redirectUri) return { error: 'invalid_grant', description: 'redirect_uri does not match' };
 		if (!verifier || (await sha256(verifier)) !== code.challenge) return { error: 'invalid_grant', description: 'PKCE verification failed' };
-		const tokens = await startFamily(code.sub, code.scope);
+		const tokens = await startFamily(code.sub, code.scope, proof.jkt);
 		code.family = refreshTokens.get(tokens.refresh_token)?.family;
 		return { tokens };
 	}
 
-	const grants: Record<string, (form: URLSearchParams, clientId: string) => Promise<GrantResult>> = {
-		password: (form) => passwordGrant(form.get('username'), form.get('password'), form.get('scope') ?? undefined),
-		refresh_token: (form) => refreshGrant(form.get('refresh_token')),
+	const grants: Record<string, (form: URLSearchParams, clientId: string, request: Request) => Promise<GrantResult>> = {
+		password: (form, _client, request) => passwordGrant(request, form.get('username'), form.get('password'), form.get('scope') ?? undefined),
+		refresh_token: (form, _client, request) => refreshGrant(request, form.get('refresh_token')),
 		authorization_code: authorizationCodeGrant,
 	};
 
@@ -200,9 +225,10 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		clientId = 'spa',
 		sub = Object.keys(users)[0] ?? 'alice',
 		scope = defaultScope,
+		dpopJkt,
 	}: Parameters<MockAuthServer['issueAuthorizationCode']>[0]) {
 		const code = randomToken();
-		codes.set(code, { clientId, redirectUri, challenge: codeChallenge, sub, scope, expiresAt: now() + 60_000, used: false });
+		codes.set(code, { clientId, redirectUri, challenge: codeChallenge, sub, scope, expiresAt: now() + 60_000, used: false, dpopJkt });
 		return code;
 	}
 	const targetOfGrant = (grant: string | null): FaultTarget => (grant === 'refresh_token' ? 'refresh' : 'login');
@@ -212,13 +238,19 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	/** RFC 6750 section 3: the bearer token's signature, expiry (server clock) and revocation; a 401 with `WWW-Authenticate` otherwise. */
 	async function verify(request: Request): Promise<Verified> {
 		calls.resource++;
-		const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+		const [, scheme, token] = /^(Bearer|DPoP) (.+)$/i.exec(request.headers.get('authorization') ?? '') ?? [];
 		const reject = (challenge: string): Verified => ({ ok: false, response: json({ error: 'invalid_token' }, 401, { 'www-authenticate': challenge }) });
 		if (token === undefined) return reject('Bearer realm="api"');
 		const claims = await jwt.verify(token);
 		const invalid = 'Bearer realm="api", error="invalid_token"';
 		if (!claims || typeof claims.exp !== 'number') return reject(invalid);
 		if (now() >= claims.exp * 1000 || revokedJtis.has(String(claims.jti))) return reject(invalid);
+		// RFC 9449 section 7: a bound token goes with the DPoP scheme and a proof of its key, an unbound one as Bearer
+		const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+		if (typeof jkt === 'string') {
+			const refused = dpop ? await dpop.resource(request, token, jkt) : withBase(json({ error: 'invalid_token' }, 401));
+			if (refused) return { ok: false, response: withBase(refused) };
+		} else if (scheme?.toLowerCase() !== 'bearer') return reject(invalid);
 		return { ok: true, claims };
 	}
 
@@ -240,13 +272,13 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 		http.post(
 			`${at}/auth/login`,
 			guarded('login', async (request) => {
-				const body = await readJson(request);
-				return tokenAnswer(await passwordGrant(body.username, body.password), true);
+				const body = await readJson(request.clone());
+				return tokenAnswer(await passwordGrant(request, body.username, body.password), true);
 			}),
 		),
 		http.post(
 			`${at}/auth/refresh`,
-			guarded('refresh', async (request) => tokenAnswer(await refreshGrant((await readJson(request)).refresh_token))),
+			guarded('refresh', async (request) => tokenAnswer(await refreshGrant(request, (await readJson(request.clone())).refresh_token))),
 		),
 		http.post(
 			`${at}/auth/logout`,
@@ -264,7 +296,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 				if (client === null) return oauthError('invalid_client', 'unknown client or bad credentials', 401);
 				const handle = grant === null ? undefined : grants[grant];
 				if (!handle) return oauthError(grant === null ? 'invalid_request' : 'unsupported_grant_type', `grant_type ${grant ?? '(missing)'} is not supported`);
-				return tokenAnswer(await handle(form, client));
+				return tokenAnswer(await handle(form, client, request));
 			})({ request });
 		}),
 		http.post(
@@ -307,7 +339,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 				back.searchParams.set('error_description', 'response_type=code with an S256 code_challenge is required');
 			} else {
 				const scope = query.get('scope');
-				back.searchParams.set('code', issueAuthorizationCode({ codeChallenge: challenge, redirectUri, clientId, ...(scope ? { scope } : {}) }));
+				const dpopJkt = query.get('dpop_jkt') ?? undefined;
+				back.searchParams.set('code', issueAuthorizationCode({ codeChallenge: challenge, redirectUri, clientId, dpopJkt, ...(scope ? { scope } : {}) }));
 			}
 			return new HttpResponse(null, { status: 302, headers: { ...headers(), location: back.href } });
 		}),
@@ -388,6 +421,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 			codes = new Map();
 			faults.clear();
 		},
+		rotateDPoPNonce: () => dpop?.rotateNonce(),
 	};
 	return self;
 }

@@ -1,6 +1,7 @@
 // The test kit's public types: the mock server's options, its answers and its members.
 import type { RequestHandler } from 'msw';
 import type { Session, TokenKeeper, TokenKeeperOptions } from 'tokenkeeper';
+import type { MockDPoPOptions } from './dpop.js';
 import type { FaultRule, FaultTarget } from './faults.js';
 import type { ListenOptions, RunningServer } from './http-server.js';
 
@@ -46,13 +47,20 @@ export interface MockAuthServerOptions {
 	 * @example secret: 'another-secret'
 	 */
 	secret?: string;
+	/**
+	 * Speak DPoP (RFC 9449): a token request with a proof gets `token_type: DPoP` tokens bound to its key (`cnf.jkt`),
+	 * refresh tokens are bound to it too, and `/me`, `/echo`, `verify` and `protect` check the proofs of bound tokens
+	 * (signature, `htm`, `htu`, `iat` in the server's clock, `jti` replay, `ath`, the key, the nonce).
+	 * @example dpop: { nonce: { rotateEvery: 2 } }
+	 */
+	dpop?: MockDPoPOptions;
 }
 
 /** An OAuth 2.0 token response, as the mock issues it. */
 export interface IssuedTokens {
 	access_token: string;
 	refresh_token: string;
-	token_type: 'Bearer';
+	token_type: 'Bearer' | 'DPoP';
 	expires_in: number;
 	/** Seconds the refresh token lives, as Keycloak and others say it. */
 	refresh_expires_in: number;
@@ -145,12 +153,18 @@ export interface MockAuthServer {
 	issueTokens(options?: { sub?: string; scope?: string }): Promise<IssuedTokens>;
 	/**
 	 * An authorization code for the OAuth 2.0 dialect, as `/oauth/authorize` would issue after a login: exchange it at
-	 * `/oauth/token` with the PKCE verifier of `codeChallenge` (S256). Valid once, for 60 s.
+	 * `/oauth/token` with the PKCE verifier of `codeChallenge` (S256). Valid once, for 60 s. With `dpopJkt` (the
+	 * authorization request's `dpop_jkt`), only a proof of that key exchanges it (RFC 9449 section 10).
 	 * @example const code = await server.issueAuthorizationCode({ codeChallenge, redirectUri: 'https://app.test/callback' });
 	 */
-	issueAuthorizationCode(options: { codeChallenge: string; redirectUri: string; clientId?: string; sub?: string; scope?: string }): string;
+	issueAuthorizationCode(options: { codeChallenge: string; redirectUri: string; clientId?: string; sub?: string; scope?: string; dpopJkt?: string | undefined }): string;
 	/** Signs any claims with the server's key (for tokens with odd claims). */
 	signAccessToken(claims: Record<string, unknown>): Promise<string>;
+	/**
+	 * With the `dpop` option and nonces on: a new nonce, so that proofs with the old one get `use_dpop_nonce`.
+	 * @example server.rotateDPoPNonce(); await auth.fetch(`${server.origin}/me`); // one nonce retry
+	 */
+	rotateDPoPNonce(): void;
 	/** Back to the initial options: state, counters, faults, clock and lifetime. */
 	reset(): void;
 }

@@ -41,9 +41,7 @@ describe.runIf(engineAvailable)(`across tabs, in ${engineLabel}`, () => {
 		expect(refreshes).toBeGreaterThanOrEqual(11);
 		expect(refreshes).toBeLessThanOrEqual(20);
 		const fetchedByTabs = async () =>
-			(await Promise.all(tabs.map((tab) => tab.evaluate(() => window.log.filter((event) => event.type === 'refresh' && !event.adopted).map((event) => event.at)))))
-				.flat()
-				.sort((a, b) => a - b);
+			(await Promise.all(tabs.map((tab) => tab.evaluate(() => window.log.filter((event) => event.type === 'refresh' && !event.adopted).map((event) => event.at))))).flat().sort((a, b) => a - b);
 		// every refresh the server saw since the reset (a slow engine may see one before the traffic starts, and
 		// one may still be on its way back when it ends), one tab made; the others adopted it
 		await expect.poll(async () => (await fetchedByTabs()).length).toBe(server.calls.refresh);

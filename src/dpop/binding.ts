@@ -1,0 +1,144 @@
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import type { RedirectContext, TokenKeeperError } from 'tokenkeeper'; // by the package's name, as the core names these types
+import type { DPoPKey } from './key.js';
+import type { DPoP } from './seam.js';
+
+/**
+ * What the keeper calls on its token and request paths, made once per keeper by {@link DPoP.bind} over the
+ * keeper's fetch: the proofs (a fresh one per send), the nonces learned from every answer, the one nonce
+ * retry, and `iat` in the server's clock.
+ */
+export interface DPoPBinding {
+	/**
+	 * The `context.fetch` of token endpoint calls: each POST carries a proof of `key` (RFC 9449 section 5), and
+	 * a `400 use_dpop_nonce` is sent once more with a fresh proof (section 8). Other requests (discovery) go as they are.
+	 *
+	 * @example
+	 * await login({ credentials, signal, fetch: binding.tokenFetch(key) });
+	 */
+	tokenFetch(key: DPoPKey): typeof globalThis.fetch;
+	/**
+	 * One attempt of a resource request with a bound token: `Authorization: DPoP <token>` and a fresh proof with
+	 * `ath` (section 7), once more with a fresh proof on a `401 DPoP error="use_dpop_nonce"` (section 9).
+	 *
+	 * @example
+	 * const response = await binding.send(key, token, 'GET', url, (authorization, proof) => fetch(url, { headers: { authorization, dpop: proof } }));
+	 */
+	send(key: DPoPKey, token: string, method: string, url: string, send: (authorization: string, proof: string) => Promise<Response>): Promise<Response>;
+	/**
+	 * Whether `response` answered a nonce retry: it is final, whatever it says (no refresh and replay for its 401).
+	 *
+	 * @example
+	 * if (response.status === 401 && !binding.final(response)) replayAfterRefresh();
+	 */
+	final(response: Response): boolean;
+	/**
+	 * Why a stored or received set's key cannot sign (wiped, flattened by JSON): `DPOP_KEY_UNAVAILABLE`; else `undefined`.
+	 *
+	 * @example
+	 * const lost = binding.lost(stored.dpop); // then end the session: its refresh token is bound to that key
+	 */
+	lost(record: unknown): TokenKeeperError | undefined;
+	/**
+	 * The redirect login's DPoP part of its context (RFC 9449 section 10): a key per login, kept until the callback.
+	 *
+	 * @example
+	 * const context = { ...base, ...binding.redirect('default') };
+	 */
+	redirect(name: string): Pick<RedirectContext, 'newDPoPKey' | 'dpopExchange'>;
+	/**
+	 * The key of the code exchange under way, taken out: the session it starts is bound to it.
+	 *
+	 * @example
+	 * startSession(answer, binding.takeExchangeKey());
+	 */
+	takeExchangeKey(): DPoPKey | undefined;
+}
+
+/** The methods fetch upper-cases (Fetch standard, "normalize a method"); others are sent as written, and `htm` must match. */
+const normalise = (method: string) => (/^(delete|get|head|options|post|put)$/i.test(method) ? method.toUpperCase() : method);
+const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
+
+/**
+ * The binding of `seam` over `fetch`; `storage` is the keeper's option (JSON storages cannot hold a `CryptoKey`).
+ *
+ * @example
+ * const binding = bindDPoP(dpop(), fetch, 'indexeddb');
+ */
+export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
+	if (/Storage$/.test(String(storage))) throw new TypeError(`tokenkeeper: dpop cannot keep its CryptoKey in ${storage}`);
+	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
+	let skew = 0;
+	/** The answers to nonce retries. */
+	const retriedAnswers = new WeakSet<Response>();
+	/** The key of the code exchange under way. */
+	let exchangeKey: DPoPKey | undefined;
+	// The keys of redirect logins, from the redirect to the callback a page load later: IndexedDB holds a CryptoKey as it
+	// is (a database of their own, so the core's is left to the core). Without IndexedDB the callback finds no key.
+	let store: UseStore | undefined;
+	const logins = () => (store ??= createStore('tokenkeeper-dpop', 'logins'));
+	const proof = (key: DPoPKey, accessToken: string | undefined, method: string, url: string) => seam.proof({ key, method: normalise(method), url: absolute(url), accessToken, now: Date.now() + skew });
+
+	/** Sends once, and once more with a fresh proof on a nonce challenge; every answer's nonce and `Date` are learned first. */
+	async function withProof(url: string, where: 'token' | 'resource', send: () => Promise<Response>): Promise<Response> {
+		const href = absolute(url);
+		for (let retried = false; ; retried = true) {
+			const sentAt = Date.now();
+			const response = await send();
+			if (retried) retriedAnswers.add(response);
+			const date = Date.parse(response.headers.get('date') ?? '');
+			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
+			const receivedAt = Date.now();
+			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
+			seam.learnNonce(href, response);
+			if (retried || !(await seam.isNonceChallenge(response, where))) return response;
+			void response.body?.cancel().catch(() => undefined);
+		}
+	}
+
+	const binding: DPoPBinding = {
+		lost(record) {
+			try {
+				seam.restoreKey(record);
+			} catch (error) {
+				return error as TokenKeeperError;
+			}
+		},
+		redirect(name) {
+			const id = `tokenkeeper:${name}:dpop-login`;
+			return {
+				async newDPoPKey() {
+					const key = await seam.newKey();
+					await set(id, key, logins());
+					return seam.thumbprint(key);
+				},
+				async dpopExchange() {
+					const record = await get(id, logins()).catch(() => undefined);
+					await del(id, logins()).catch(() => undefined); // one callback per login
+					exchangeKey = seam.restoreKey(record);
+					return binding.tokenFetch(exchangeKey);
+				},
+			};
+		},
+		takeExchangeKey() {
+			const key = exchangeKey;
+			exchangeKey = undefined;
+			return key;
+		},
+		final: (response) => retriedAnswers.has(response),
+		tokenFetch: (key) => (input, init) => {
+			const request = input instanceof Request ? input : undefined;
+			const method = init?.method ?? request?.method ?? 'GET';
+			if (method.toUpperCase() !== 'POST') return fetch(input, init);
+			const url = request?.url ?? String(input);
+			return withProof(url, 'token', async () => {
+				const headers = new Headers(init?.headers ?? request?.headers);
+				headers.set('DPoP', await proof(key, undefined, method, url));
+				// a Request's body is read by a send: each send gets its own clone of the untouched original
+				return fetch(request ? request.clone() : input, { ...init, headers });
+			});
+		},
+		send: (key, token, method, url, send) => withProof(url, 'resource', async () => send(`DPoP ${token}`, await proof(key, token, method, url))),
+	};
+	return binding;
+}
