@@ -26,6 +26,9 @@ export default defineConfig({
 					env: { BROWSER_ENGINE: engine },
 					testTimeout: 90_000,
 					hookTimeout: 60_000,
+					// a page under a loaded machine (three engines side by side, WebKit's driver polling) can take more than
+					// the default second to show a login; waits that measure something name their own timeout
+					expect: { poll: { timeout: 5_000 } },
 					maxWorkers: 3,
 					sequence: { groupOrder: 1 },
 				},

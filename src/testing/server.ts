@@ -130,12 +130,16 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 	async function refreshGrant(request: Request, refreshToken: unknown): Promise<GrantResult> {
 		calls.refresh++;
 		if (typeof refreshToken !== 'string' || refreshToken === '') return { error: 'invalid_request', description: 'refresh_token is required' };
-		presented.push(refreshToken);
 		const record = refreshTokens.get(refreshToken);
-		if (!record) return { error: 'invalid_grant', description: 'unknown refresh token' };
-		// RFC 9449 section 5: a bound refresh token is refreshed only with a proof of its key
+		if (!record) {
+			presented.push(refreshToken);
+			return { error: 'invalid_grant', description: 'unknown refresh token' };
+		}
+		// RFC 9449 section 5: a bound refresh token is refreshed only with a proof of its key. An attempt refused for its
+		// proof (a nonce to learn, say) has not used the token: it does not count as presented.
 		const proof = record.family.jkt === undefined ? undefined : await proofOf(request, record.family.jkt);
 		if (proof && 'response' in proof) return { response: proof.response };
+		presented.push(refreshToken);
 		if (record.spent) {
 			reuses++;
 			revokeFamily(record.family);

@@ -128,7 +128,7 @@ export interface MockAuthServer {
 	readonly calls: Readonly<CallCounts>;
 	/** How many times a spent refresh token was presented (each revoked its family). */
 	readonly reuses: number;
-	/** Every refresh token presented to a refresh, in order. */
+	/** Every refresh token presented to a refresh, in order (with DPoP, an attempt refused for its proof or nonce has not used the token and is not listed). */
 	readonly presented: readonly string[];
 	/**
 	 * The server clock (ms since epoch): this machine's clock plus the offset. Follows fake timers that fake `Date`.

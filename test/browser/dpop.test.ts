@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMockAuthServer } from '../../src/testing/index.js';
-import { hasChromium, useBrowser } from './support.js';
+import { engineLabel, hasChromium, useBrowser } from './support.js';
 
 // DPoP in a real browser, through the script bundle's TokenKeeper.dpop: two tabs of one profile share one
 // session whose tokens are bound to a non-extractable key kept in IndexedDB; the server (the test kit, speaking
@@ -26,7 +26,7 @@ const start = (tab: Awaited<ReturnType<typeof harness.tab>>) =>
 	});
 const me = (tab: Awaited<ReturnType<typeof harness.tab>>) => tab.evaluate(async () => (await (window as unknown as DPoPWindow).dauth.fetch('/me')).status);
 
-describe.runIf(hasChromium)('DPoP in Chromium', () => {
+describe.runIf(hasChromium)(`DPoP in ${engineLabel}`, () => {
 	it('two tabs share one bound session: proofs verified, nonces rotating, refresh rotation without reuse, logout everywhere', async () => {
 		const profile = await harness.profile();
 		const [a, b] = [await harness.tab(profile), await harness.tab(profile)];
