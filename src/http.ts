@@ -18,6 +18,8 @@ export interface Authorizer {
 	grant(): Promise<Grant | null>;
 	/** After a 401 for a request that carried `sent`: the grant to replay with (same session, newer token), or `null` not to replay. */
 	afterUnauthorized(sent: Grant): Promise<Grant | null>;
+	/** Whether a grant may still be sent (after the wait of signing its DPoP proof). */
+	usable(grant: Grant): boolean;
 	/** The grant `token` was handed out with, when this keeper handed it out lately (so a ky retry may swap it for the current one). */
 	grantOf(token: string): Grant | undefined;
 	/** The configured fetch, looked up at call time. */
@@ -27,6 +29,8 @@ export interface Authorizer {
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
+/** Thrown inside a DPoP send whose token ran out while its proof was signed. */
+const RAN_OUT = Symbol('ran out');
 /**
  * A 401 about the token: one from the origin the token went to. A response redirected to another origin was
  * refused there, for reasons of its own (fetch drops the `Authorization` header on a cross-origin redirect).
@@ -65,7 +69,22 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 	async function withToken(url: URL, method: string, send: (authorization: string, proof?: string) => Promise<Response>, unsigned: () => Promise<Response>): Promise<Response> {
 		// a bound token goes with a fresh proof of its key each time (RFC 9449 section 7), or not at all
 		const { dpop } = authorizer;
-		const attempt = (grant: Grant) => (grant.key ? (dpop ? dpop.send(grant.key, grant.token, method, url.href, send) : unsigned()) : send(bearer(grant.token)));
+		const attempt = async (grant: Grant, again = true): Promise<Response> => {
+			if (!grant.key) return send(bearer(grant.token));
+			if (!dpop) return unsigned();
+			try {
+				return await dpop.send(grant.key, grant.token, method, url.href, (authorization, proof) => {
+					// signing takes a moment, or a whole sleep: a token that ran out meanwhile is not sent (behaviour 1)
+					if (!authorizer.usable(grant)) throw RAN_OUT;
+					return send(authorization, proof);
+				});
+			} catch (error) {
+				if (error !== RAN_OUT) throw error;
+				// once: a fresh token of the same session, with a fresh proof; never another session's
+				const fresh = again ? await authorizer.grant() : null;
+				return fresh && fresh.ticket.generation === grant.ticket.generation ? attempt(fresh, false) : unsigned();
+			}
+		};
 		const grant = await authorizer.grant();
 		if (grant === null) return unsigned();
 		const response = await attempt(grant);

@@ -108,5 +108,8 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		}
 	}
 
-	return { trusts: parts.trusts, fetch: parts.fetch, dpop: parts.dpop, grant, afterUnauthorized, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
+	/** Whether `sent` may still go out: the current token of its session, not expired (a proof may take a sleep to sign). */
+	const usable = (sent: Grant) => machine.holds(sent.ticket) && machine.set?.accessToken === sent.token && timing.isUsable(machine.set);
+
+	return { trusts: parts.trusts, fetch: parts.fetch, dpop: parts.dpop, grant, afterUnauthorized, usable, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
 }

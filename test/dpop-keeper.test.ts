@@ -268,3 +268,27 @@ describe('tabs (behaviours 11 and 16)', () => {
 		}
 	});
 });
+
+describe('a token that runs out while its proof is signed (behaviour 1 with DPoP)', () => {
+	it('is not sent: the request takes a fresh token of the same session and a fresh proof', async () => {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+		const { auth, sends } = dpopKeeper();
+		await auth.login(ALICE);
+		const expired = auth.session.accessToken;
+		const sign = crypto.subtle.sign.bind(crypto.subtle);
+		let slept = false;
+		vi.spyOn(crypto.subtle, 'sign').mockImplementation(async (...args: Parameters<typeof sign>) => {
+			const signature = await sign(...args);
+			if (!slept) {
+				slept = true;
+				vi.setSystemTime(Date.now() + 10 * 60_000); // the laptop slept while the first proof was signed
+			}
+			return signature;
+		});
+		const response = await auth.fetch(`${API}/me`);
+		expect(response.status).toBe(200);
+		expect(sends.filter((send) => send.url === `${API}/me` && send.authorization === `DPoP ${expired}`)).toEqual([]);
+		expect(auth.session.accessToken).not.toBe(expired);
+		vi.useRealTimers();
+	});
+});
