@@ -42,16 +42,22 @@ async function stayInCache(tab: Tab, meanwhile: () => Promise<void>): Promise<vo
 	await tab.evaluate(() => window.bfcache.restore!());
 }
 
+/** Two tabs of a fresh profile, signed in from the first: the second's token, and where its event log stands. */
+async function signedInPair() {
+	harness.server.reset();
+	const profile = await harness.profile();
+	const q = query();
+	const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, q)));
+	await login(a!);
+	await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
+	const ended = await token(b!);
+	const from = await b!.evaluate(() => window.log.length);
+	return { profile, a, b, ended, from };
+}
+
 describe.runIf(engineAvailable)(`back/forward cache, visibility and online, in ${engineLabel}`, () => {
 	it('a session another tab logged out of while this one was in the back/forward cache ends with a logout (other-tab) before any request carries its token', async () => {
-		harness.server.reset();
-		const profile = await harness.profile();
-		const q = query();
-		const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, q)));
-		await login(a!);
-		await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
-		const ended = await token(b!);
-		const from = await b!.evaluate(() => window.log.length);
+		const { profile, a, b, ended, from } = await signedInPair();
 		await stayInCache(b!, () => a!.evaluate(() => window.auth.logout()));
 		// the page asked /seen in its own pageshow listener, right after the keeper's; and asks again now
 		await b!.evaluate(() => window.auth.fetch('/seen').then(() => undefined));
@@ -89,14 +95,7 @@ describe.runIf(engineAvailable)(`back/forward cache, visibility and online, in $
 	});
 
 	it('a tab that missed the logout while hidden ends its session when it becomes visible, before its next request carries the token', async () => {
-		harness.server.reset();
-		const profile = await harness.profile();
-		const q = query();
-		const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, q)));
-		await login(a!);
-		await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
-		const ended = await token(b!);
-		const from = await b!.evaluate(() => window.log.length);
+		const { profile, a, b, ended, from } = await signedInPair();
 		// hidden: the tab's channel holds messages back; visible: it lets them through and asks /seen in the same task
 		const show = (state: 'hidden' | 'visible') =>
 			b!.evaluate((state) => {
@@ -117,14 +116,7 @@ describe.runIf(engineAvailable)(`back/forward cache, visibility and online, in $
 	});
 
 	it('a tab that missed the logout while offline ends its session when it comes back online, before its next request carries the token', async () => {
-		harness.server.reset();
-		const profile = await harness.profile();
-		const q = query();
-		const [a, b] = await Promise.all([1, 2].map(() => harness.tab(profile, q)));
-		await login(a!);
-		await b!.waitForFunction(() => window.auth.session.status === 'authenticated');
-		const ended = await token(b!);
-		const from = await b!.evaluate(() => window.log.length);
+		const { profile, a, b, ended, from } = await signedInPair();
 		await b!.evaluate(() => {
 			window.bfcache.held = true;
 			Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
