@@ -49,6 +49,8 @@ function tabOf(page: Page, engine: 'chromium' | 'firefox'): Tab {
 		goto: async (url) => {
 			if (engine === 'firefox' && page.url() !== 'about:blank') return navigateInPage((url) => void location.assign(url), url);
 			await page.goto(url, { waitUntil: 'load' });
+			// Firefox over BiDi can report the load of a new tab's initial about:blank: wait for the document asked for
+			if (engine === 'firefox') await poll(tab, () => location.href !== 'about:blank' && document.readyState === 'complete', undefined, { timeout: 30_000 });
 		},
 		evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R, arg) as Promise<Awaited<R>>,
 		waitForFunction: (fn, arg, options) => poll(tab, fn, arg, options),
