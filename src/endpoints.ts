@@ -65,8 +65,8 @@ async function errorFrom(response: Response, code: ErrorCode, what: string): Pro
 	return new TokenKeeperError(code, `${what} failed: HTTP ${response.status}${oauthError ? ` ${oauthError}` : ''}${typeof description === 'string' ? ` (${description})` : ''}`, {
 		status: response.status,
 		cause: body,
-		...(oauthError === undefined ? {} : { oauthError }),
-		...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+		oauthError,
+		retryAfterMs,
 	});
 }
 
@@ -97,9 +97,9 @@ export async function callTokenEndpoint(call: () => Promise<TokenResult>, code: 
 	try {
 		body = await result.json();
 	} catch (cause) {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `${what} answered HTTP ${result.status} with a body that is not JSON`, { cause, status: result.status });
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `${what}: HTTP ${result.status}, not JSON`, { cause, status: result.status });
 	}
-	return { body, receipt: { sentAt, receivedAt, ...(Number.isFinite(serverDate) ? { serverDate } : {}) } };
+	return { body, receipt: { sentAt, receivedAt, serverDate: Number.isFinite(serverDate) ? serverDate : undefined } };
 }
 
 /**

@@ -30,9 +30,9 @@ export interface ErrorDetails {
 	/** HTTP status of the answer, when there was one. */
 	status?: number;
 	/** The OAuth 2.0 `error` field of the answer (`invalid_grant`, `invalid_client`, …). */
-	oauthError?: string;
+	oauthError?: string | undefined;
 	/** How long the server asked us to wait (`Retry-After`), in milliseconds. */
-	retryAfterMs?: number;
+	retryAfterMs?: number | undefined;
 }
 
 /**

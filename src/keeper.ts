@@ -317,7 +317,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		...bound?.redirect(name),
 	};
 	const redirectFlow = (): RedirectLogin => {
-		if (!options.redirectLogin) throw new TokenKeeperError('CONFIGURATION_ERROR', 'Login with redirect needs an OAuth 2.0 server: spread oauth2({ … }) into the options');
+		if (!options.redirectLogin) throw new TokenKeeperError('CONFIGURATION_ERROR', 'Redirect login needs oauth2({ … }) in the options');
 		return options.redirectLogin;
 	};
 
@@ -328,7 +328,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		},
 		async login(credentials) {
 			const login = calls.login;
-			if (!login) throw new TokenKeeperError('CONFIGURATION_ERROR', 'No login endpoint is configured');
+			if (!login) throw new TokenKeeperError('CONFIGURATION_ERROR', 'No login endpoint');
 			await ready;
 			const key = await seam?.newKey(); // a new key at every login, before anything is sent
 			const answer = await callTokenEndpoint(() => login({ credentials, signal: timed(), fetch: tokenFetch(key) }), 'LOGIN_FAILED', 'Login', lifetime.signal);

@@ -15,11 +15,11 @@ function originOf(entry: string): string {
 	try {
 		origin = new URL(entry, globalThis.location?.href).origin;
 	} catch (cause) {
-		throw new TypeError(`tokenkeeper: apiUrl and trustedOrigins take URLs, and "${entry}" is not one`, { cause });
+		throw new TypeError(`tokenkeeper: a URL is needed, "${entry}" is not one`, { cause });
 	}
 	if (origin === 'null') {
 		throw new TypeError(
-			`tokenkeeper: "${entry}" has an opaque origin ("null", as every URL of a non-special scheme has), which would trust every such URL; apiUrl and trustedOrigins take http(s) origins`,
+			`tokenkeeper: "${entry}" has the opaque origin "null", which every such URL shares: use an http(s) origin`,
 		);
 	}
 	return origin;

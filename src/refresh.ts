@@ -167,7 +167,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		if (!start) throw ended();
 		if (!call || start.refreshToken === undefined) {
 			if (!timing.isUsable(start)) parts.end(ticket, 'expired');
-			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'The session has no refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint is configured');
+			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'No refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint');
 		}
 		let presented = start;
 		try {

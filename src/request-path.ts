@@ -67,14 +67,14 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 			parts.endExpired(ticket);
 			return null;
 		}
-		if (parts.offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the access token needs a refresh, which will run when the browser is back online');
+		if (parts.offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the token is refreshed once online');
 		if (!gate.mayTry() && gate.failure) throw gate.failure;
 		try {
 			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
 			let next = await refresher.refresh('request');
 			if (!timing.isUsable(next) && machine.holds(ticket)) next = await refresher.refresh('request');
 			if (!machine.holds(ticket)) return null;
-			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired before it could be used: the answer took longer than the token lives');
+			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way');
 			return grantOf(next, ticket);
 		} catch (error) {
 			if (!machine.holds(ticket) || !machine.set) return null;

@@ -62,7 +62,7 @@ export function createSessionMachine(emit: (session: Session, event: AuthEvent) 
 
 	const changeSession = () => {
 		generation++;
-		abort.abort(new TokenKeeperError('SESSION_EXPIRED', 'The session ended during the call'));
+		abort.abort(new TokenKeeperError('SESSION_EXPIRED', 'Session ended'));
 		abort = new AbortController();
 	};
 	const tell = (event: Raised) => emit(session, { ...event, at: Date.now() } as AuthEvent);

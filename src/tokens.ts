@@ -9,18 +9,18 @@ export interface TokenSet {
 	/** Id of the session: a login starts one, refreshes keep it. Ids sort by when their sessions began (see {@link newerSession}). */
 	readonly sid: string;
 	readonly accessToken: string;
-	readonly refreshToken?: string;
+	readonly refreshToken?: string | undefined;
 	readonly tokenType: string;
-	readonly scope?: string;
-	readonly idToken?: string;
+	readonly scope?: string | undefined;
+	readonly idToken?: string | undefined;
 	/** Local clock (ms) when the set was received. */
 	readonly receivedAt: number;
 	/** Local clock (ms) when the access token expires; absent when unknown (then it is used until a 401). */
-	readonly expiresAt?: number;
+	readonly expiresAt?: number | undefined;
 	/** Local clock (ms) when the refresh token expires, when the server says (`refresh_expires_in`, a JWT's `exp`). */
-	readonly refreshExpiresAt?: number;
+	readonly refreshExpiresAt?: number | undefined;
 	/** The DPoP key the tokens are bound to (RFC 9449), when `tokenType` is `'DPoP'`: stored and sent to tabs with them. */
-	readonly dpop?: DPoPKey;
+	readonly dpop?: DPoPKey | undefined;
 }
 
 /** When and how a token response arrived; the bounds of the local clock around the server's answer. */
@@ -29,7 +29,7 @@ export interface Receipt {
 	readonly sentAt: number;
 	readonly receivedAt: number;
 	/** The answer's `Date` header (ms), when readable. */
-	readonly serverDate?: number;
+	readonly serverDate?: number | undefined;
 }
 
 /** The largest delay `setTimeout` takes; longer delays fire at once. */
@@ -103,22 +103,22 @@ function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string
  */
 export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoP, key = previous?.dpop): TokenSet {
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Expected a token response object, got ${raw === null ? 'null' : typeof raw}`);
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Not a token response: ${raw === null ? 'null' : typeof raw}`);
 	}
 	const response = raw as Record<string, unknown>;
 	const accessToken = field(response, 'access_token', 'accessToken');
 	if (typeof accessToken !== 'string' || accessToken === '') {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The token response has no usable access_token');
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'No access_token');
 	}
 	if (!TOKEN_SYNTAX.test(accessToken)) {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token has characters an Authorization header cannot carry (RFC 6750 section 2.1)');
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token cannot be a header (RFC 6750 section 2.1)');
 	}
 	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
 	const claims = decodeClaims(accessToken);
 	// RFC 9449 section 5: a request with a proof may be answered DPoP (bound to its key) or, if allowed, Bearer
 	const bound = key !== undefined && dpop?.binds(tokenType, claims, key) === true;
 	if (!bound && tokenType.toLowerCase() !== 'bearer') {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Unsupported token_type "${tokenType}" (only Bearer tokens are supported)`);
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `token_type ${tokenType} is not Bearer`);
 	}
 	const expiry = expiryOf(response, claims, receipt);
 	const expiresAt = expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined; // past what a number holds says nothing
@@ -132,13 +132,13 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 		sid: previous?.sid ?? sessionId(receipt.receivedAt),
 		accessToken,
 		tokenType: bound ? 'DPoP' : 'Bearer',
-		...(bound ? { dpop: key } : {}),
+		dpop: bound ? key : undefined,
 		receivedAt: receipt.receivedAt,
-		...(refreshToken === undefined ? {} : { refreshToken }),
-		...(scope === undefined ? {} : { scope }),
-		...(idToken === undefined ? {} : { idToken }),
-		...(expiresAt === undefined ? {} : { expiresAt }),
-		...(refreshExpiresAt === undefined || !Number.isFinite(refreshExpiresAt) ? {} : { refreshExpiresAt }),
+		refreshToken,
+		scope,
+		idToken,
+		expiresAt,
+		refreshExpiresAt: refreshExpiresAt !== undefined && Number.isFinite(refreshExpiresAt) ? refreshExpiresAt : undefined,
 	};
 }
 

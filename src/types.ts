@@ -234,7 +234,7 @@ export interface RedirectContext {
 	/** Settles once the keeper has loaded its stored tokens. */
 	readonly ready: Promise<void>;
 	/** Starts a session with a token endpoint's answer, as `login()` does; throws `INVALID_TOKEN_RESPONSE` for an unusable one. */
-	startSession(answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number } }): Promise<Session>;
+	startSession(answer: { readonly body: unknown; readonly receipt: { readonly sentAt: number; readonly receivedAt: number; readonly serverDate?: number | undefined } }): Promise<Session>;
 	/** Reports a failure as an `error` event. */
 	reportError(error: TokenKeeperError): void;
 	/**

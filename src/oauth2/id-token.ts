@@ -14,7 +14,7 @@ export interface IdTokenExpectations {
 	readonly receipt: Receipt;
 }
 
-const failed = (message: string) => new TokenKeeperError('LOGIN_FAILED', `The ID token ${message} (OpenID Connect Core 3.1.3.7): no token was stored`);
+const failed = (message: string) => new TokenKeeperError('LOGIN_FAILED', `ID token ${message} (OpenID Connect Core 3.1.3.7): nothing stored`);
 
 /**
  * Checks the ID token of a token response (OpenID Connect Core section 3.1.3.7,
@@ -35,11 +35,11 @@ export function checkIdToken(body: unknown, expected: IdTokenExpectations): void
 	if (expected.issuer !== undefined && claims.iss !== expected.issuer) throw failed(`comes from issuer "${String(claims.iss)}", not "${expected.issuer}"`);
 	const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
 	if (!audiences.includes(expected.clientId)) throw failed(`is not meant for client "${expected.clientId}" (aud ${JSON.stringify(claims.aud)})`);
-	if (claims.azp !== undefined && claims.azp !== expected.clientId) throw failed(`was issued to another party (azp "${String(claims.azp)}")`);
-	if (audiences.length > 1 && claims.azp === undefined) throw failed('has several audiences and no azp naming this client');
+	if (claims.azp !== undefined && claims.azp !== expected.clientId) throw failed(`is for azp "${String(claims.azp)}"`);
+	if (audiences.length > 1 && claims.azp === undefined) throw failed('has several audiences and no azp');
 	if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw failed('has no exp');
 	const { receipt } = expected;
 	const skew = receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt);
 	if (claims.exp * 1000 + ID_TOKEN_LEEWAY_MS <= receipt.receivedAt + skew) throw failed('has expired');
-	if (expected.nonce !== undefined && claims.nonce !== expected.nonce) throw failed('does not carry the nonce of the login this tab started');
+	if (expected.nonce !== undefined && claims.nonce !== expected.nonce) throw failed('has the wrong nonce');
 }

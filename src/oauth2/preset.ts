@@ -87,7 +87,7 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		explicit ?? (discover ? (await discover(fetch, code))[field] : undefined);
 	const required = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => {
 		const url = await endpoint(explicit, field, fetch, code);
-		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The authorization server has no ${field}: configure it explicitly`);
+		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The server has no ${field}: configure it`);
 		return url;
 	};
 

@@ -82,17 +82,17 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			throw failed(`Not a callback URL: "${url}"`, { cause });
 		}
 		const pending = readPending(name);
-		if (!pending) throw failed('No login with redirect is pending in this tab (already handled, or started elsewhere)');
+		if (!pending) throw failed('No redirect login pending in this tab');
 		if (params.get('state') !== pending.state) {
-			throw failed('The answer does not carry the state of the login this tab started: it was not sent to the token endpoint');
+			throw failed('Wrong state: code not exchanged');
 		}
 		globalThis.sessionStorage.removeItem(pendingKey(name)); // from here on the flow is spent: the code is exchanged at most once
 		const iss = params.get('iss');
 		if (iss === null && pending.issRequired === true) {
-			throw failed('The answer carries no iss, which this server promises in its metadata (RFC 9207 section 2.4): it was not sent to the token endpoint');
+			throw failed('The callback has no iss, which the server promises (RFC 9207 section 2.4): code not exchanged');
 		}
 		if (iss !== null && config.issuer !== undefined && iss !== config.issuer) {
-			throw failed(`The answer comes from issuer "${iss}", not "${config.issuer}" (RFC 9207): it was not sent to the token endpoint`);
+			throw failed(`From issuer "${iss}", not "${config.issuer}" (RFC 9207): code not exchanged`);
 		}
 		const error = params.get('error');
 		if (error !== null) {
@@ -100,7 +100,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			throw failed(`The authorization server answered ${error}${description ? `: ${description}` : ''}`, { oauthError: error, cause: { error, error_description: description } });
 		}
 		const code = params.get('code');
-		if (!code) throw failed('The answer carries neither a code nor an error');
+		if (!code) throw failed('Neither code nor error');
 		const signal = timed();
 		const exchangeFetch = (await dpopExchange?.()) ?? fetch; // DPoP: the proofs of the key dpop_jkt named (RFC 9449 section 10)
 		const exchange = () => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, exchangeFetch, signal);
@@ -110,7 +110,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			checkIdToken(answer.body, { issuer: config.issuer, clientId: config.clientId, nonce: pending.nonce, receipt: answer.receipt });
 			session = await startSession(answer);
 		} catch (cause) {
-			throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`The code exchange failed: ${(cause as Error).message}`, { cause });
+			throw cause instanceof TokenKeeperError && cause.code === 'LOGIN_FAILED' ? cause : failed(`Code exchange failed: ${(cause as Error).message}`, { cause });
 		}
 		return { session, appState: pending.appState };
 	}
@@ -118,10 +118,10 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 	return {
 		async loginWithRedirect(options, { name, fetch, newDPoPKey }) {
 			for (const key of Object.keys(options.params ?? {})) {
-				if (RESERVED_PARAMETERS.includes(key)) throw new TypeError(`tokenkeeper: loginWithRedirect's params cannot set "${key}": the SDK sets it (${RESERVED_PARAMETERS.join(', ')} are its own)`);
+				if (RESERVED_PARAMETERS.includes(key)) throw new TypeError(`tokenkeeper: params cannot set "${key}", the SDK's own`);
 			}
 			const endpoint = new URL(await config.authorizationEndpoint(fetch));
-			if (!globalThis.crypto?.subtle) throw failed('PKCE needs crypto.subtle, which browsers give to secure pages only (https, or http://localhost)');
+			if (!globalThis.crypto?.subtle) throw failed('PKCE needs crypto.subtle: a secure page (https, localhost)');
 			const verifier = randomString(32);
 			const challenge = await s256(verifier);
 			const scope = options.scope ?? config.scope;
@@ -136,7 +136,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			try {
 				globalThis.sessionStorage.setItem(pendingKey(name), JSON.stringify(pending));
 			} catch (cause) {
-				throw failed(`The login's state cannot be kept in sessionStorage: ${String(cause)}`, { cause }); // a sandboxed frame, storage turned off
+				throw failed(`No sessionStorage for the login: ${String(cause)}`, { cause }); // a sandboxed frame, storage turned off
 			}
 			const query = endpoint.searchParams;
 			query.set('response_type', 'code');

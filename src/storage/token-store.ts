@@ -35,9 +35,6 @@ function chooseAdapter(choice: TokenKeeperOptions['storage'], lifetime: AbortSig
 	if (choice === 'localStorage' || choice === 'sessionStorage') {
 		return { adapter: webStorageAdapter(choice), shared: choice === 'localStorage', replaceable: true };
 	}
-	if (choice !== undefined && choice !== 'memory' && choice !== 'indexeddb') {
-		throw new TypeError(`tokenkeeper: storage takes 'indexeddb', 'localStorage', 'sessionStorage', 'memory' or an adapter, not ${JSON.stringify(choice)}`);
-	}
 	if (choice === 'memory' || typeof indexedDB === 'undefined') return { adapter: memoryAdapter(), shared: false, replaceable: false };
 	return { adapter: indexedDbAdapter(lifetime), shared: true, replaceable: true };
 }
@@ -62,15 +59,28 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 		try {
 			return await use(adapter);
 		} catch (cause) {
-			const error = new TokenKeeperError('STORAGE_FAILED', `Could not ${operation} the token storage: ${(cause as Error | null)?.message ?? String(cause)}`, { cause });
+			const error = new TokenKeeperError('STORAGE_FAILED', `Storage ${operation} failed: ${(cause as Error | null)?.message ?? String(cause)}`, { cause });
 			if (!replaceable) throw error;
 			adapter = memoryAdapter();
 			shared = false;
 			replaceable = false;
-			onFallback(new TokenKeeperError('STORAGE_FAILED', `${error.message}; keeping tokens in memory for this page instead`, { cause }));
+			onFallback(new TokenKeeperError('STORAGE_FAILED', `${error.message}; tokens kept in memory`, { cause }));
 			return use(adapter);
 		}
 	};
+
+	/**
+	 * Stores what `next` makes of the stored value (`undefined`: nothing), in one step where the adapter can
+	 * (IndexedDB: one transaction, so no tab's write lands between the read and the write). idb-keyval's update
+	 * cannot delete: it writes undefined, which load() reads as "no session".
+	 */
+	const change = (operation: string, next: (current: unknown) => unknown) =>
+		run(operation, async (store) => {
+			if (store.update) return store.update(key, next);
+			const current = await store.get(key);
+			const value = next(current);
+			if (value !== current) await (value === undefined ? store.delete(key) : store.set(key, value));
+		});
 
 	return {
 		get shared() {
@@ -80,44 +90,21 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 			const value = await run('read', (store) => store.get(key));
 			if (value === undefined || value === null) return null;
 			if (!isTokenSet(value)) {
-				throw new TokenKeeperError('STORAGE_FAILED', `The value stored under "${key}" is not a tokenkeeper session; starting signed out and leaving it untouched`);
+				throw new TokenKeeperError('STORAGE_FAILED', `"${key}" holds no tokenkeeper session: left untouched, signed out`);
 			}
 			return value;
 		},
-		save: (set) =>
-			run('write', async (store) => {
-				let written = false;
-				const updater = (current: unknown) => {
-					written = !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set);
-					return written ? set : current;
-				};
-				if (store.update) await store.update(key, updater);
-				else if (updater(await store.get(key)) === set) await store.set(key, set);
-				return written;
-			}),
-		replace: (expected, next) =>
-			run('update', async (store) => {
-				let replaced = false;
-				const updater = (current: unknown) => {
-					replaced = sameSet(current, expected);
-					return replaced ? next : current;
-				};
-				if (store.update) await store.update(key, updater);
-				else if (updater(await store.get(key)) === next) await store.set(key, next);
-				return replaced;
-			}),
-		discard: (set) =>
-			run('clear', async (store) => {
-				const held = (current: unknown) => sameSet(current, set);
-				if (store.update) await store.update(key, (current) => (held(current) ? undefined : current));
-				else if (held(await store.get(key))) await store.delete(key);
-			}),
-		clear: (sid) =>
-			run('clear', async (store) => {
-				const ofSession = (current: unknown) => isTokenSet(current) && current.sid === sid;
-				// idb-keyval's update cannot delete: it writes undefined, which load() reads as "no session".
-				if (store.update) await store.update(key, (current) => (ofSession(current) ? undefined : current));
-				else if (ofSession(await store.get(key))) await store.delete(key);
-			}),
+		async save(set) {
+			let written = false;
+			await change('write', (current) => ((written = !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set)) ? set : current));
+			return written;
+		},
+		async replace(expected, next) {
+			let replaced = false;
+			await change('update', (current) => ((replaced = sameSet(current, expected)) ? next : current));
+			return replaced;
+		},
+		discard: (set) => change('clear', (current) => (sameSet(current, set) ? undefined : current)),
+		clear: (sid) => change('clear', (current) => (isTokenSet(current) && current.sid === sid ? undefined : current)),
 	};
 }
