@@ -18,9 +18,7 @@ function originOf(entry: string): string {
 		throw new TypeError(`tokenkeeper: a URL is needed, "${entry}" is not one`, { cause });
 	}
 	if (origin === 'null') {
-		throw new TypeError(
-			`tokenkeeper: "${entry}" has the opaque origin "null", which every such URL shares: use an http(s) origin`,
-		);
+		throw new TypeError(`tokenkeeper: "${entry}" has the opaque origin "null", which every such URL shares: use an http(s) origin`);
 	}
 	return origin;
 }

@@ -96,12 +96,18 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 		},
 		async save(set) {
 			let written = false;
-			await change('write', (current) => ((written = !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set)) ? set : current));
+			await change('write', (current) => {
+				written = !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set);
+				return written ? set : current;
+			});
 			return written;
 		},
 		async replace(expected, next) {
 			let replaced = false;
-			await change('update', (current) => ((replaced = sameSet(current, expected)) ? next : current));
+			await change('update', (current) => {
+				replaced = sameSet(current, expected);
+				return replaced ? next : current;
+			});
 			return replaced;
 		},
 		discard: (set) => change('clear', (current) => (sameSet(current, set) ? undefined : current)),
