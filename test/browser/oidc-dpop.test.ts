@@ -110,6 +110,16 @@ const page = () => `<!doctype html><meta charset="utf-8"><title>app</title>
       };
     };
   });
+  /** How many redirect-login keys wait for their callback (the DPoP part's own database). */
+  window.loginKeys = () => new Promise((resolve, reject) => {
+    const opening = indexedDB.open('tokenkeeper-dpop');
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const count = opening.result.transaction('logins').objectStore('logins').count();
+      count.onerror = () => reject(count.error);
+      count.onsuccess = () => { opening.result.close(); resolve(count.result); };
+    };
+  });
 </script>`;
 
 /** The resource server's nonce: required in every proof, replaced (without notice) after every 2 answers it accepted. */
@@ -249,7 +259,11 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		}
 	}
 
-	type AppWindow = Window & { api(n: number): Promise<{ status: number; body: { sub: string; jkt: string } }>; stored(): Promise<{ key: { type: string; extractable: boolean } | null } | null> };
+	type AppWindow = Window & {
+		api(n: number): Promise<{ status: number; body: { sub: string; jkt: string } }>;
+		stored(): Promise<{ key: { type: string; extractable: boolean } | null } | null>;
+		loginKeys(): Promise<number>;
+	};
 	let calls = 0;
 	const api = (tab: Tab) => tab.evaluate((n) => (window as unknown as AppWindow).api(n), ++calls);
 	const stored = (tab: Tab) => tab.evaluate(() => (window as unknown as AppWindow).stored());
@@ -282,6 +296,7 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		expect((await provider.RefreshToken.find(login?.refresh_token ?? ''))?.jkt).toBe(jkt);
 		// the key in IndexedDB is the CryptoKey itself, not extractable
 		expect(await stored(tab)).toEqual({ key: { type: 'private', extractable: false } });
+		expect(await tab.evaluate(() => (window as unknown as AppWindow).loginKeys())).toBe(0); // the login's key moved into the session
 
 		// 4. the other tab shares the session: its proofs are of the same key, and pass the strict resource server
 		await other.waitForFunction(() => window.auth.session.status === 'authenticated');
