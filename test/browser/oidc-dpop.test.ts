@@ -306,13 +306,15 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		// 3. refresh in one tab, then in the other: each presents the refresh token the last one rotated to
 		await tab.evaluate(() => window.auth.refresh().then(() => undefined));
 		await other.evaluate(() => window.auth.refresh().then(() => undefined));
+		// and in both at once: one flight across the tabs, under the lock
+		await Promise.all([tab, other].map((page) => page.evaluate(() => window.auth.refresh().then(() => undefined))));
 		for (const page of [other, other, tab, tab]) expect(await api(page)).toEqual({ status: 200, body: { sub: 'alice', jkt } });
 		const refreshes = grants.filter((call) => call.grantType === 'refresh_token' && call.outcome === 'success');
-		expect(refreshes).toHaveLength(2);
+		expect(refreshes.length).toBeGreaterThanOrEqual(3);
 		const issued = [login, ...refreshes.map((call) => call.answer)].map((answer) => answer?.refresh_token);
 		// each refresh presented the token the previous answer issued: none presented twice, none left behind
-		expect(refreshes.map((call) => call.presented)).toEqual(issued.slice(0, 2));
-		expect(new Set(issued).size).toBe(3);
+		expect(refreshes.map((call) => call.presented)).toEqual(issued.slice(0, -1));
+		expect(new Set(issued).size).toBe(issued.length);
 		for (const answer of refreshes.map((call) => call.answer)) {
 			expect(answer?.token_type).toBe('DPoP');
 			expect((await provider.AccessToken.find(answer?.access_token ?? ''))?.jkt).toBe(jkt);
@@ -343,7 +345,7 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		expect(resourceCalls).toHaveLength(calls + challenges.length);
 
 		// 5. logout: the refresh token revoked at the provider, the key gone from IndexedDB, the other tab signed out
-		const last = refreshes[1]?.answer;
+		const last = refreshes.at(-1)?.answer;
 		await tab.evaluate(() => window.auth.logout());
 		expect(await stored(tab)).toBeNull();
 		expect(await tab.evaluate(() => window.auth.session.status)).toBe('unauthenticated');
