@@ -306,7 +306,7 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		// 3. refresh in one tab, then in the other: each presents the refresh token the last one rotated to
 		await tab.evaluate(() => window.auth.refresh().then(() => undefined));
 		await other.evaluate(() => window.auth.refresh().then(() => undefined));
-		// and in both at once: one flight across the tabs, under the lock
+		// and in both at once: under the tab lock, one refresh for both or one after the other, never one token twice
 		await Promise.all([tab, other].map((page) => page.evaluate(() => window.auth.refresh().then(() => undefined))));
 		for (const page of [other, other, tab, tab]) expect(await api(page)).toEqual({ status: 200, body: { sub: 'alice', jkt } });
 		const refreshes = grants.filter((call) => call.grantType === 'refresh_token' && call.outcome === 'success');
