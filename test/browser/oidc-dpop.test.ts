@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { click, fill, waitForSelector, waitForUrl } from './dom.js';
+import { waitForUrl } from './dom.js';
+import { freePort, listen, providerConfiguration, serveApp, signInAtProvider } from './provider.js';
 import { engineAvailable, engineLabel, type Tab, useEngine } from './support.js';
 
 // The whole DPoP life (RFC 9449) in a real browser against a real authorization server: node's oidc-provider with
@@ -51,13 +50,6 @@ interface ResourceCall {
 	jkt?: string;
 }
 
-const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-const freePort = async () => {
-	const probe = createServer();
-	const url = await listen(probe);
-	await new Promise((resolve) => probe.close(resolve));
-	return Number(new URL(url).port);
-};
 /** The RFC 7638 thumbprint of a proof's key (its JWK's required members, in order), read without verifying. */
 const thumbprintOfProof = (proof: string) => {
 	const { jwk } = JSON.parse(Buffer.from(proof.split('.')[0] ?? '', 'base64url').toString()) as { jwk: Record<string, string> };
@@ -181,43 +173,24 @@ async function resource(request: IncomingMessage, response: ServerResponse) {
 
 describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`, () => {
 	beforeAll(async () => {
-		const bundle = readFileSync(new URL('../../dist/tokenkeeper.iife.min.js', import.meta.url), 'utf8');
-		app = createServer((request, response) => {
-			if (request.url === '/tokenkeeper.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-			response.writeHead(200, { 'content-type': 'text/html' }).end(page());
-		});
-		appUrl = await listen(app);
+		const served = serveApp(page);
+		app = served.server;
+		appUrl = await served.url;
 		rs = createServer((request, response) => {
 			resource(request, response).catch((error: unknown) => response.writeHead(500).end(String(error)));
 		});
 		rsUrl = await listen(rs);
 		const port = await freePort();
 		issuer = `http://127.0.0.1:${port}`;
-		provider = new Provider(issuer, {
-			clients: [
-				{
-					client_id: 'spa',
-					token_endpoint_auth_method: 'none',
-					redirect_uris: [`${appUrl}/callback`],
-					post_logout_redirect_uris: [`${appUrl}/`],
-					grant_types: ['authorization_code', 'refresh_token'],
-					response_types: ['code'],
-				},
-			],
-			clientBasedCORS: () => true,
-			features: {
-				devInteractions: { enabled: true },
-				revocation: { enabled: true },
-				rpInitiatedLogout: { enabled: true },
-				dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
-			},
-			scopes: ['openid', 'offline_access'],
-			issueRefreshToken: async () => true,
-			// a public client's refresh token bound to a DPoP key is not rotated by default: rotate every one
-			rotateRefreshToken: () => true,
-			findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-			cookies: { keys: ['a key for this test only'] },
-		}) as unknown as ProviderInternals;
+		provider = new Provider(
+			issuer,
+			providerConfiguration(
+				appUrl,
+				{ dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } },
+				// a public client's refresh token bound to a DPoP key is not rotated by default: rotate every one
+				{ rotateRefreshToken: () => true },
+			),
+		) as unknown as ProviderInternals;
 		provider.on('authorization.success', (ctx) => jkts.push(String(ctx.oidc.params?.dpop_jkt)));
 		const call = (ctx: ProviderContext, outcome: GrantCall['outcome'], error?: string) => {
 			const params = ctx.oidc.params ?? {};
@@ -244,21 +217,6 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		}
 	});
 
-	/** Signs in at the provider's development pages (any login and password), and consents when asked. */
-	async function signInAtProvider(tab: Tab) {
-		await waitForSelector(tab, 'input[name=login]');
-		const loginPage = await tab.url();
-		await fill(tab, 'input[name=login]', 'alice');
-		await fill(tab, 'input[name=password]', 'any');
-		await click(tab, 'button[type=submit]');
-		await waitForUrl(tab, (url) => url.href.startsWith(appUrl) || (url.pathname.includes('/interaction/') && url.href !== loginPage));
-		if (!(await tab.url()).startsWith(appUrl)) {
-			await waitForSelector(tab, 'button[type=submit]');
-			await click(tab, 'button[type=submit]'); // "Continue": the consent page
-			await waitForUrl(tab, (url) => url.href.startsWith(appUrl));
-		}
-	}
-
 	type AppWindow = Window & {
 		api(n: number): Promise<{ status: number; body: { sub: string; jkt: string } }>;
 		stored(): Promise<{ key: { type: string; extractable: boolean } | null } | null>;
@@ -280,7 +238,7 @@ describe.runIf(engineAvailable)(`DPoP against oidc-provider, in ${engineLabel}`,
 		// 1. the redirect login: dpop_jkt at the authorization endpoint, a nonce demanded at the token endpoint, a DPoP answer
 		await tab.evaluate(() => void window.auth.loginWithRedirect({ appState: 'dpop', prompt: 'consent' }));
 		await waitForUrl(tab, (url) => url.href.startsWith(issuer));
-		await signInAtProvider(tab);
+		await signInAtProvider(tab, appUrl);
 		expect(await tab.evaluate(() => (window as unknown as { callback: Promise<unknown> }).callback)).toBe('dpop');
 		expect(await tab.evaluate(() => window.auth.session.status)).toBe('authenticated');
 		expect(jkts).toEqual([expect.stringMatching(/^[\w-]{43}$/)]);

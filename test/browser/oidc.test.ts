@@ -1,21 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { click, fill, waitForSelector, waitForUrl } from './dom.js';
-import { engineAvailable, engineLabel, type Tab, useEngine } from './support.js';
+import { click, waitForSelector, waitForUrl } from './dom.js';
+import { freePort, providerConfiguration, serveApp, signInAtProvider } from './provider.js';
+import { engineAvailable, engineLabel, useEngine } from './support.js';
 
 // The whole redirect flow against a real authorization server: node's oidc-provider, with its
 // development login and consent pages, on 127.0.0.1; the app is a plain page on another port.
-
-const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-const freePort = async () => {
-	const probe = createServer();
-	const url = await listen(probe);
-	await new Promise((resolve) => probe.close(resolve));
-	return Number(new URL(url).port);
-};
 
 const browser = useEngine();
 let app: Server | undefined;
@@ -39,32 +30,12 @@ const page = () => `<!doctype html><meta charset="utf-8"><title>app</title>
 
 describe.runIf(engineAvailable)(`redirect login against oidc-provider, in ${engineLabel}`, () => {
 	beforeAll(async () => {
-		const bundle = readFileSync(new URL('../../dist/tokenkeeper.iife.min.js', import.meta.url), 'utf8');
-		app = createServer((request, response) => {
-			if (request.url === '/tokenkeeper.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-			response.writeHead(200, { 'content-type': 'text/html' }).end(page());
-		});
-		appUrl = await listen(app);
+		const served = serveApp(page);
+		app = served.server;
+		appUrl = await served.url;
 		const port = await freePort();
 		issuer = `http://127.0.0.1:${port}`;
-		const provider = new Provider(issuer, {
-			clients: [
-				{
-					client_id: 'spa',
-					token_endpoint_auth_method: 'none',
-					redirect_uris: [`${appUrl}/callback`],
-					post_logout_redirect_uris: [`${appUrl}/`],
-					grant_types: ['authorization_code', 'refresh_token'],
-					response_types: ['code'],
-				},
-			],
-			clientBasedCORS: () => true,
-			features: { devInteractions: { enabled: true }, revocation: { enabled: true }, rpInitiatedLogout: { enabled: true } },
-			scopes: ['openid', 'offline_access'],
-			issueRefreshToken: async () => true,
-			findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-			cookies: { keys: ['a key for this test only'] },
-		});
+		const provider = new Provider(issuer, providerConfiguration(appUrl));
 		op = provider.listen(port, '127.0.0.1') as unknown as Server;
 	}, 30_000);
 	afterAll(() => {
@@ -72,22 +43,6 @@ describe.runIf(engineAvailable)(`redirect login against oidc-provider, in ${engi
 		op?.close();
 		op?.closeAllConnections();
 	});
-
-	/** Signs in at the provider's development pages (any login and password), and consents when asked. */
-	async function signInAtProvider(tab: Tab) {
-		await waitForSelector(tab, 'input[name=login]');
-		const loginPage = await tab.url();
-		await fill(tab, 'input[name=login]', 'alice');
-		await fill(tab, 'input[name=password]', 'any');
-		await click(tab, 'button[type=submit]');
-		// the consent page is another /interaction/ address; the app's callback ends the flow
-		await waitForUrl(tab, (url) => url.href.startsWith(appUrl) || (url.pathname.includes('/interaction/') && url.href !== loginPage));
-		if (!(await tab.url()).startsWith(appUrl)) {
-			await waitForSelector(tab, 'button[type=submit]');
-			await click(tab, 'button[type=submit]'); // "Continue": the consent page
-			await waitForUrl(tab, (url) => url.href.startsWith(appUrl));
-		}
-	}
 
 	it('signs in with a redirect, calls a protected resource, survives a reload, reaches another tab, and logs out of the server', async () => {
 		// the provider's development pages import a web font: every engine resolves only the loopback (engines/), so the
@@ -103,7 +58,7 @@ describe.runIf(engineAvailable)(`redirect login against oidc-provider, in ${engi
 
 		await tab.evaluate(() => void window.auth.loginWithRedirect({ appState: { returnTo: '/orders' }, prompt: 'consent' }));
 		await waitForUrl(tab, (url) => url.href.startsWith(issuer));
-		await signInAtProvider(tab);
+		await signInAtProvider(tab, appUrl);
 		expect(await tab.evaluate(() => (window as unknown as { callback: Promise<unknown> }).callback)).toEqual({ returnTo: '/orders' });
 		expect(await tab.evaluate(() => window.auth.session.status)).toBe('authenticated');
 		expect(new URL(await tab.url()).search).toBe(''); // code, state and iss are gone from the address bar
