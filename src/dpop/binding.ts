@@ -66,7 +66,7 @@ const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
  * const binding = bindDPoP(dpop(), fetch, 'indexeddb');
  */
 export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
-	if (/Storage$/.test(String(storage))) throw new TypeError(`tokenkeeper: dpop cannot keep its CryptoKey in ${storage}`);
+	if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: no CryptoKey in ${storage}`);
 	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
 	let skew = 0;
 	/** The answers to nonce retries. */

@@ -53,7 +53,7 @@ export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 	try {
 		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign', 'verify'])) as CryptoKeyPair;
 	} catch (cause) {
-		throw keyUnavailable(`DPoP: WebCrypto cannot make an ${alg} key here`, cause);
+		throw keyUnavailable(`DPoP: no ${alg} key`, cause);
 	}
 	// The public half of a pair is always exportable, whatever `extractable` says (WebCrypto generateKey).
 	const { kty = '', crv = '', x = '', y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
@@ -75,5 +75,5 @@ export function restoreDPoPKey(record: unknown): DPoPKey {
 	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
 	// WebCrypto (no CryptoKey global) gets this error too.
 	if (key?.privateKey?.type === 'private' && (key.alg === 'ES256' || key.alg === 'EdDSA') && key.jwk?.x && typeof key.thumbprint === 'string') return key as DPoPKey;
-	throw keyUnavailable('DPoP: the key of these tokens is gone');
+	throw keyUnavailable('DPoP: key gone');
 }

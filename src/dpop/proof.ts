@@ -46,5 +46,5 @@ export async function createDPoPProof({ key, method, url, accessToken, nonce, no
 	}
 	if (nonce !== undefined) claims.nonce = nonce;
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
-	return `${input}.${base64url(await crypto.subtle.sign(ALGORITHM[key.alg], key.privateKey, utf8(input)))}`;
+	return `${input}.${base64url(new Uint8Array(await crypto.subtle.sign(ALGORITHM[key.alg], key.privateKey, utf8(input))))}`;
 }
