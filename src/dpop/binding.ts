@@ -20,6 +20,7 @@ export interface DPoPBinding {
 	/**
 	 * One attempt of a resource request with a bound token: `Authorization: DPoP <token>` and a fresh proof with
 	 * `ath` (section 7), once more with a fresh proof on a `401 DPoP error="use_dpop_nonce"` (section 9).
+	 * `url` is absolute (the request path resolved it); `method` as the request gives it.
 	 *
 	 * @example
 	 * const response = await binding.send(key, token, 'GET', url, (authorization, proof) => fetch(url, { headers: { authorization, dpop: proof } }));
@@ -55,10 +56,6 @@ export interface DPoPBinding {
 	takeExchangeKey(): DPoPKey | undefined;
 }
 
-/** The methods fetch upper-cases (Fetch standard, "normalize a method"); others are sent as written, and `htm` must match. */
-const normalise = (method: string) => (/^(delete|get|head|options|post|put)$/i.test(method) ? method.toUpperCase() : method);
-const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
-
 /**
  * The binding of `seam` over `fetch`; `storage` is the keeper's option (JSON storages cannot hold a `CryptoKey`).
  *
@@ -77,11 +74,12 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	// is (a database of their own, so the core's is left to the core). Without IndexedDB the callback finds no key.
 	let store: UseStore | undefined;
 	const logins = () => (store ??= createStore('tokenkeeper-dpop', 'logins'));
-	const proof = (key: DPoPKey, accessToken: string | undefined, method: string, url: string) => seam.proof({ key, method: normalise(method), url: absolute(url), accessToken, now: Date.now() + skew });
+	// `htm` is the method as fetch sends it: a Request normalises it (fetch upper-cases `post` but not `patch`).
+	const proof = (key: DPoPKey, accessToken: string | undefined, method: string, url: string) =>
+		seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
 
 	/** Sends once, and once more with a fresh proof on a nonce challenge; every answer's nonce and `Date` are learned first. */
 	async function withProof(url: string, where: 'token' | 'resource', send: () => Promise<Response>): Promise<Response> {
-		const href = absolute(url);
 		for (let retried = false; ; retried = true) {
 			const sentAt = Date.now();
 			const response = await send();
@@ -90,7 +88,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
 			const receivedAt = Date.now();
 			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
-			seam.learnNonce(href, response);
+			seam.learnNonce(url, response);
 			if (retried || !(await seam.isNonceChallenge(response, where))) return response;
 			void response.body?.cancel().catch(() => undefined);
 		}
@@ -127,15 +125,14 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 		},
 		final: (response) => retriedAnswers.has(response),
 		tokenFetch: (key) => (input, init) => {
-			const request = input instanceof Request ? input : undefined;
-			const method = init?.method ?? request?.method ?? 'GET';
-			if (method.toUpperCase() !== 'POST') return fetch(input, init);
-			const url = request?.url ?? String(input);
-			return withProof(url, 'token', async () => {
-				const headers = new Headers(init?.headers ?? request?.headers);
-				headers.set('DPoP', await proof(key, undefined, method, url));
-				// a Request's body is read by a send: each send gets its own clone of the untouched original
-				return fetch(request ? request.clone() : input, { ...init, headers });
+			// fetch's own reading of the call: its method normalised, its URL absolute. A GET (discovery) goes as it is.
+			const request = new Request(input, init);
+			if (request.method !== 'POST') return fetch(request);
+			return withProof(request.url, 'token', async () => {
+				// a body is read by a send: each send gets its own clone of the untouched original
+				const attempt = request.clone();
+				attempt.headers.set('DPoP', await proof(key, undefined, 'POST', request.url));
+				return fetch(attempt);
 			});
 		},
 		send: (key, token, method, url, send) => withProof(url, 'resource', async () => send(`DPoP ${token}`, await proof(key, token, method, url))),
