@@ -1,6 +1,7 @@
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { RedirectContext, TokenKeeperError } from 'tokenkeeper'; // by the package's name, as the core names these types
-import type { DPoPKey } from './key.js';
+import { type DPoPKey, restoreDPoPKey } from './key.js';
+import { isNonceChallenge } from './nonces.js';
 import type { DPoP } from './seam.js';
 
 /**
@@ -89,7 +90,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			const receivedAt = Date.now();
 			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
 			seam.learnNonce(url, response);
-			if (retried || !(await seam.isNonceChallenge(response, where))) return response;
+			if (retried || !(await isNonceChallenge(response, where))) return response;
 			void response.body?.cancel().catch(() => undefined);
 		}
 	}
@@ -97,7 +98,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	const binding: DPoPBinding = {
 		lost(record) {
 			try {
-				seam.restoreKey(record);
+				restoreDPoPKey(record);
 			} catch (error) {
 				return error as TokenKeeperError;
 			}
@@ -108,12 +109,12 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 				async newDPoPKey() {
 					const key = await seam.newKey();
 					await set(id, key, logins());
-					return seam.thumbprint(key);
+					return key.thumbprint;
 				},
 				async dpopExchange() {
 					const record = await get(id, logins()).catch(() => undefined);
 					await del(id, logins()).catch(() => undefined); // one callback per login
-					exchangeKey = seam.restoreKey(record);
+					exchangeKey = restoreDPoPKey(record);
 					return binding.tokenFetch(exchangeKey);
 				},
 			};
