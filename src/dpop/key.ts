@@ -51,11 +51,12 @@ export const ALGORITHM: Record<DPoPAlgorithm, Algorithm | (EcKeyGenParams & Ecds
 export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 	let pair: CryptoKeyPair;
 	try {
-		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign', 'verify'])) as CryptoKeyPair;
+		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign'])) as CryptoKeyPair;
 	} catch (cause) {
 		throw keyUnavailable(`DPoP: no ${alg} key`, cause);
 	}
-	// The public half of a pair is always exportable, whatever `extractable` says (WebCrypto generateKey).
+	// The public half of a pair is always exportable, whatever `extractable` says, and needs no usage to be (WebCrypto
+	// generateKey: it gets the asked usages that fit it, none here).
 	const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
 	// The required members only, in lexicographic order (JSON leaves out an OKP key's undefined `y`): the input of
 	// the RFC 7638 thumbprint (section 3.2; RFC 8037 section 2 for OKP), and, parsed, the header's `jwk`.

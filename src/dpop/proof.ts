@@ -26,13 +26,17 @@ export interface DPoPProofInput {
  * request.headers.set('DPoP', await createDPoPProof({ key, method: 'GET', url, accessToken, now: Date.now() + skewMs }));
  */
 export async function createDPoPProof({ key, method, url, accessToken, nonce, now }: DPoPProofInput): Promise<string> {
-	const htu = new URL(url);
-	htu.search = htu.hash = '';
-	const claims: Record<string, string | number> = { jti: crypto.randomUUID(), htm: method, htu: htu.href, iat: Math.floor(now / 1000) };
-	// RFC 9449 section 4.2: ath is base64url(SHA-256(ASCII of the access token)), hashed per proof (a few µs beside
-	// the signature; a cache of the last one cost 48 B gzip).
-	if (accessToken !== undefined) claims.ath = await sha256(accessToken);
-	if (nonce !== undefined) claims.nonce = nonce;
+	// The claims JSON leaves out an undefined `ath` or `nonce`. `htu`: the URL's serialisation has no `?` or `#` before its query.
+	const claims = {
+		jti: crypto.randomUUID(),
+		htm: method,
+		htu: new URL(url).href.replace(/[?#].*/, ''),
+		iat: Math.floor(now / 1000),
+		// RFC 9449 section 4.2: base64url(SHA-256(ASCII of the access token)), hashed per proof (a few µs beside the
+		// signature; a cache of the last one cost 48 B gzip)
+		ath: accessToken === undefined ? undefined : await sha256(accessToken),
+		nonce,
+	};
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
 	return `${input}.${base64url(new Uint8Array(await crypto.subtle.sign(ALGORITHM[key.alg], key.privateKey, utf8(input))))}`;
 }
