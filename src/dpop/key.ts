@@ -1,5 +1,5 @@
 import { sha256 } from './encoding.js';
-import { keyUnavailable } from './errors.js';
+import { TokenKeeperError } from '../errors.js';
 
 /** The JWS algorithm of the proofs: ES256 (ECDSA P-256, everywhere) or EdDSA (Ed25519, where WebCrypto has it). */
 export type DPoPAlgorithm = 'ES256' | 'EdDSA';
@@ -53,7 +53,7 @@ export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 	try {
 		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign'])) as CryptoKeyPair;
 	} catch (cause) {
-		throw keyUnavailable(`DPoP: no ${alg} key`, cause);
+		throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', `DPoP: no ${alg} key`, { cause });
 	}
 	// The public half of a pair is always exportable, whatever `extractable` says, and needs no usage to be (WebCrypto
 	// generateKey: it gets the asked usages that fit it, none here).
@@ -76,5 +76,5 @@ export function restoreDPoPKey(record: unknown): DPoPKey {
 	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
 	// WebCrypto (no CryptoKey global) gets this error too.
 	if (key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg ?? '') && key.jwk?.x && typeof key.thumbprint === 'string') return key as DPoPKey;
-	throw keyUnavailable('DPoP: key gone');
+	throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP: key gone');
 }
