@@ -75,22 +75,23 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	// is (a database of their own, so the core's is left to the core). Without IndexedDB the callback finds no key.
 	let store: UseStore | undefined;
 	const logins = () => (store ??= createStore('tokenkeeper-dpop', 'logins'));
-	// `htm` is the method as fetch sends it: a Request normalises it (fetch upper-cases `post` but not `patch`).
-	const proof = (key: DPoPKey, accessToken: string | undefined, method: string, url: string) =>
-		seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
-
-	/** Sends once, and once more with a fresh proof on a nonce challenge; every answer's nonce and `Date` are learned first. */
-	async function withProof(url: string, where: 'token' | 'resource', send: () => Promise<Response>): Promise<Response> {
+	/**
+	 * Sends with a fresh proof, and once more with another on a nonce challenge; every answer's nonce and `Date` are
+	 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
+	 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
+	 */
+	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>): Promise<Response> {
 		for (let retried = false; ; retried = true) {
+			const proof = await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
 			const sentAt = Date.now();
-			const response = await send();
+			const response = await send(proof);
 			if (retried) retriedAnswers.add(response);
 			const date = Date.parse(response.headers.get('date') ?? '');
 			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
 			const receivedAt = Date.now();
 			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
 			seam.learnNonce(url, response);
-			if (retried || !(await isNonceChallenge(response, where))) return response;
+			if (retried || !(await isNonceChallenge(response, accessToken === undefined ? 'token' : 'resource'))) return response;
 			void response.body?.cancel().catch(() => undefined);
 		}
 	}
@@ -129,14 +130,14 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			// fetch's own reading of the call: its method normalised, its URL absolute. A GET (discovery) goes as it is.
 			const request = new Request(input, init);
 			if (request.method !== 'POST') return fetch(request);
-			return withProof(request.url, 'token', async () => {
-				// a body is read by a send: each send gets its own clone of the untouched original
+			// a body is read by a send: each send gets its own clone of the untouched original
+			return withProof(key, undefined, 'POST', request.url, (proof) => {
 				const attempt = request.clone();
-				attempt.headers.set('DPoP', await proof(key, undefined, 'POST', request.url));
+				attempt.headers.set('DPoP', proof);
 				return fetch(attempt);
 			});
 		},
-		send: (key, token, method, url, send) => withProof(url, 'resource', async () => send(`DPoP ${token}`, await proof(key, token, method, url))),
+		send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
 	};
 	return binding;
 }
