@@ -44,7 +44,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 		newKey: () => generateDPoPKey(algorithm),
 		restoreKey: restoreDPoPKey,
 		thumbprint: (key) => key.thumbprint,
-		proof: (request) => createDPoPProof({ ...request, nonce: nonces.get(origin(request.url)) }),
+		proof: (request) => createDPoPProof(request, nonces.get(origin(request.url))),
 		learnNonce(url, response) {
 			// The origin that sent it: the final URL of a redirected answer.
 			const nonce = response.headers.get('DPoP-Nonce');

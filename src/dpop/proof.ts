@@ -1,31 +1,16 @@
 import { base64url, base64urlJson, sha256, utf8 } from './encoding.js';
-import { ALGORITHM, type DPoPKey } from './key.js';
-
-/** What one proof is for. */
-export interface DPoPProofInput {
-	/** The key the tokens are bound to. */
-	readonly key: DPoPKey;
-	/** The request's method as it is sent: `Request.method` (fetch upper-cases `post` but not `patch`). */
-	readonly method: string;
-	/** The request's absolute URL; its query and fragment are left out of `htu`. */
-	readonly url: string | URL;
-	/** The access token the request carries: its hash becomes `ath`. Not on token endpoint calls. */
-	readonly accessToken?: string | undefined;
-	/** The server's latest `DPoP-Nonce`, when it gave one. */
-	readonly nonce?: string | undefined;
-	/** The current time in the server's clock, in milliseconds since the epoch. */
-	readonly now: number;
-}
+import { ALGORITHM } from './key.js';
+import type { DPoPProofRequest } from './seam.js';
 
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
  * `jti` (random, unique), `htm`, `htu` (scheme, host and path: no query, no fragment), `iat`, and
- * `ath` and `nonce` when given. A new `jti` and signature every call: never reuse a proof.
+ * `ath` and `nonce` (the server's latest `DPoP-Nonce`) when given. A new `jti` and signature every call: never reuse a proof.
  *
  * @example
- * request.headers.set('DPoP', await createDPoPProof({ key, method: 'GET', url, accessToken, now: Date.now() + skewMs }));
+ * request.headers.set('DPoP', await createDPoPProof({ key, method: 'GET', url, accessToken, now: Date.now() + skewMs }, nonce));
  */
-export async function createDPoPProof({ key, method, url, accessToken, nonce, now }: DPoPProofInput): Promise<string> {
+export async function createDPoPProof({ key, method, url, accessToken, now }: DPoPProofRequest, nonce?: string): Promise<string> {
 	// The claims JSON leaves out an undefined `ath` or `nonce`. `htu`: the URL's serialisation has no `?` or `#` before its query.
 	const claims = {
 		jti: crypto.randomUUID(),
