@@ -1,6 +1,7 @@
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { RedirectContext, TokenKeeperError } from 'tokenkeeper'; // by the package's name, as the core names these types
-import type { DPoPKey } from './key.js';
+import { type DPoPKey, restoreDPoPKey } from './key.js';
+import { isNonceChallenge } from './nonces.js';
 import type { DPoP } from './seam.js';
 
 /**
@@ -20,6 +21,7 @@ export interface DPoPBinding {
 	/**
 	 * One attempt of a resource request with a bound token: `Authorization: DPoP <token>` and a fresh proof with
 	 * `ath` (section 7), once more with a fresh proof on a `401 DPoP error="use_dpop_nonce"` (section 9).
+	 * `url` is absolute (the request path resolved it); `method` as the request gives it.
 	 *
 	 * @example
 	 * const response = await binding.send(key, token, 'GET', url, (authorization, proof) => fetch(url, { headers: { authorization, dpop: proof } }));
@@ -55,10 +57,6 @@ export interface DPoPBinding {
 	takeExchangeKey(): DPoPKey | undefined;
 }
 
-/** The methods fetch upper-cases (Fetch standard, "normalize a method"); others are sent as written, and `htm` must match. */
-const normalise = (method: string) => (/^(delete|get|head|options|post|put)$/i.test(method) ? method.toUpperCase() : method);
-const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
-
 /**
  * The binding of `seam` over `fetch`; `storage` is the keeper's option (JSON storages cannot hold a `CryptoKey`).
  *
@@ -66,7 +64,7 @@ const absolute = (url: string) => new URL(url, globalThis.location?.href).href;
  * const binding = bindDPoP(dpop(), fetch, 'indexeddb');
  */
 export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
-	if (/Storage$/.test(String(storage))) throw new TypeError(`tokenkeeper: dpop cannot keep its CryptoKey in ${storage}`);
+	if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: no CryptoKey in ${storage}`);
 	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
 	let skew = 0;
 	/** The answers to nonce retries. */
@@ -77,21 +75,23 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	// is (a database of their own, so the core's is left to the core). Without IndexedDB the callback finds no key.
 	let store: UseStore | undefined;
 	const logins = () => (store ??= createStore('tokenkeeper-dpop', 'logins'));
-	const proof = (key: DPoPKey, accessToken: string | undefined, method: string, url: string) => seam.proof({ key, method: normalise(method), url: absolute(url), accessToken, now: Date.now() + skew });
-
-	/** Sends once, and once more with a fresh proof on a nonce challenge; every answer's nonce and `Date` are learned first. */
-	async function withProof(url: string, where: 'token' | 'resource', send: () => Promise<Response>): Promise<Response> {
-		const href = absolute(url);
+	/**
+	 * Sends with a fresh proof, and once more with another on a nonce challenge; every answer's nonce and `Date` are
+	 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
+	 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
+	 */
+	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>): Promise<Response> {
 		for (let retried = false; ; retried = true) {
+			const proof = await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
 			const sentAt = Date.now();
-			const response = await send();
+			const response = await send(proof);
 			if (retried) retriedAnswers.add(response);
 			const date = Date.parse(response.headers.get('date') ?? '');
 			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
 			const receivedAt = Date.now();
 			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
-			seam.learnNonce(href, response);
-			if (retried || !(await seam.isNonceChallenge(response, where))) return response;
+			seam.learnNonce(url, response);
+			if (retried || !(await isNonceChallenge(response, accessToken === undefined ? 'token' : 'resource'))) return response;
 			void response.body?.cancel().catch(() => undefined);
 		}
 	}
@@ -99,7 +99,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	const binding: DPoPBinding = {
 		lost(record) {
 			try {
-				seam.restoreKey(record);
+				restoreDPoPKey(record);
 			} catch (error) {
 				return error as TokenKeeperError;
 			}
@@ -110,12 +110,12 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 				async newDPoPKey() {
 					const key = await seam.newKey();
 					await set(id, key, logins());
-					return seam.thumbprint(key);
+					return key.thumbprint;
 				},
 				async dpopExchange() {
 					const record = await get(id, logins()).catch(() => undefined);
 					await del(id, logins()).catch(() => undefined); // one callback per login
-					exchangeKey = seam.restoreKey(record);
+					exchangeKey = restoreDPoPKey(record);
 					return binding.tokenFetch(exchangeKey);
 				},
 			};
@@ -127,18 +127,17 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 		},
 		final: (response) => retriedAnswers.has(response),
 		tokenFetch: (key) => (input, init) => {
-			const request = input instanceof Request ? input : undefined;
-			const method = init?.method ?? request?.method ?? 'GET';
-			if (method.toUpperCase() !== 'POST') return fetch(input, init);
-			const url = request?.url ?? String(input);
-			return withProof(url, 'token', async () => {
-				const headers = new Headers(init?.headers ?? request?.headers);
-				headers.set('DPoP', await proof(key, undefined, method, url));
-				// a Request's body is read by a send: each send gets its own clone of the untouched original
-				return fetch(request ? request.clone() : input, { ...init, headers });
+			// fetch's own reading of the call: its method normalised, its URL absolute. A GET (discovery) goes as it is.
+			const request = new Request(input, init);
+			if (request.method !== 'POST') return fetch(request);
+			// a body is read by a send: each send gets its own clone of the untouched original
+			return withProof(key, undefined, 'POST', request.url, (proof) => {
+				const attempt = request.clone();
+				attempt.headers.set('DPoP', proof);
+				return fetch(attempt);
 			});
 		},
-		send: (key, token, method, url, send) => withProof(url, 'resource', async () => send(`DPoP ${token}`, await proof(key, token, method, url))),
+		send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
 	};
 	return binding;
 }

@@ -44,7 +44,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 		newKey: () => generateDPoPKey(algorithm),
 		restoreKey: restoreDPoPKey,
 		thumbprint: (key) => key.thumbprint,
-		proof: (request) => createDPoPProof({ ...request, nonce: nonces.get(origin(request.url)) }),
+		proof: (request) => createDPoPProof(request, nonces.get(origin(request.url))),
 		learnNonce(url, response) {
 			// The origin that sent it: the final URL of a redirected answer.
 			const nonce = response.headers.get('DPoP-Nonce');
@@ -56,12 +56,12 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			const type = String(tokenType).toLowerCase();
 			if (type === 'dpop') return 'DPoP';
 			if (type === 'bearer' && allowBearer) return 'Bearer';
-			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type} refused`);
+			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type}`);
 		},
 		binds(tokenType, claims, key) {
 			if (seam.checkTokenType(tokenType) === 'Bearer') return false;
 			const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
-			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt is another key');
+			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt');
 			return true;
 		},
 		bind: (fetch, storage) => bindDPoP(seam, fetch, storage),

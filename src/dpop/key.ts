@@ -1,5 +1,5 @@
 import { sha256 } from './encoding.js';
-import { keyUnavailable } from './errors.js';
+import { TokenKeeperError } from '../errors.js';
 
 /** The JWS algorithm of the proofs: ES256 (ECDSA P-256, everywhere) or EdDSA (Ed25519, where WebCrypto has it). */
 export type DPoPAlgorithm = 'ES256' | 'EdDSA';
@@ -51,16 +51,17 @@ export const ALGORITHM: Record<DPoPAlgorithm, Algorithm | (EcKeyGenParams & Ecds
 export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 	let pair: CryptoKeyPair;
 	try {
-		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign', 'verify'])) as CryptoKeyPair;
+		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign'])) as CryptoKeyPair;
 	} catch (cause) {
-		throw keyUnavailable(`DPoP: WebCrypto cannot make an ${alg} key here`, cause);
+		throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', `DPoP: no ${alg} key`, { cause });
 	}
-	// The public half of a pair is always exportable, whatever `extractable` says (WebCrypto generateKey).
-	const { kty = '', crv = '', x = '', y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
-	// The required members only, in lexicographic order: the JSON of this object is the input of its
-	// RFC 7638 thumbprint (section 3.2; RFC 8037 section 2 for OKP), and it is the header's `jwk`.
-	const jwk: DPoPPublicJwk = y ? { crv, kty, x, y } : { crv, kty, x };
-	return { alg, privateKey: pair.privateKey, jwk, thumbprint: await sha256(JSON.stringify(jwk)) };
+	// The public half of a pair is always exportable, whatever `extractable` says, and needs no usage to be (WebCrypto
+	// generateKey: it gets the asked usages that fit it, none here).
+	const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+	// The required members only, in lexicographic order (JSON leaves out an OKP key's undefined `y`): the input of
+	// the RFC 7638 thumbprint (section 3.2; RFC 8037 section 2 for OKP), and, parsed, the header's `jwk`.
+	const json = JSON.stringify({ crv, kty, x, y });
+	return { alg, privateKey: pair.privateKey, jwk: JSON.parse(json) as DPoPPublicJwk, thumbprint: await sha256(json) };
 }
 
 /**
@@ -74,6 +75,6 @@ export function restoreDPoPKey(record: unknown): DPoPKey {
 	const key = record as Partial<DPoPKey> | null | undefined;
 	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
 	// WebCrypto (no CryptoKey global) gets this error too.
-	if (key?.privateKey?.type === 'private' && (key.alg === 'ES256' || key.alg === 'EdDSA') && key.jwk?.x && typeof key.thumbprint === 'string') return key as DPoPKey;
-	throw keyUnavailable('DPoP: the key of these tokens is gone');
+	if (key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg ?? '') && key.jwk?.x && typeof key.thumbprint === 'string') return key as DPoPKey;
+	throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP: key gone');
 }

@@ -9,9 +9,10 @@ export type DPoPResponse = Pick<Response, 'headers' | 'status' | 'url' | 'clone'
 export function hasNonceChallenge(header: string): boolean {
 	let scheme = '';
 	// A token followed by `=` is a parameter (its value a token or a quoted string); a bare token starts a challenge.
-	for (const [, name = '', value] of header.matchAll(/([^\s,="]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]*))?/g)) {
-		if (value === undefined) scheme = name.toLowerCase();
-		else if (scheme === 'dpop' && name.toLowerCase() === 'error' && value.replace(/^"|"$/g, '') === 'use_dpop_nonce') return true;
+	for (const [, name = '', quoted, token = quoted] of header.matchAll(/([^\s,="]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*)))?/g)) {
+		const lower = name.toLowerCase();
+		if (token === undefined) scheme = lower;
+		else if (scheme === 'dpop' && lower === 'error' && token === 'use_dpop_nonce') return true;
 	}
 	return false;
 }
@@ -26,12 +27,16 @@ export function hasNonceChallenge(header: string): boolean {
  * if (await isNonceChallenge(response, 'token')) retryOnceWithAFreshProof();
  */
 export async function isNonceChallenge(response: DPoPResponse, where: 'token' | 'resource'): Promise<boolean> {
-	if (!response.headers.get('DPoP-Nonce')) return false;
-	if (where === 'resource') return response.status === 401 && hasNonceChallenge(response.headers.get('WWW-Authenticate') ?? '');
-	if (response.status !== 400) return false;
-	const body = (await response
-		.clone()
-		.json()
-		.catch(() => null)) as { error?: unknown } | null;
-	return body?.error === 'use_dpop_nonce';
+	return (
+		!!response.headers.get('DPoP-Nonce') &&
+		(where === 'resource'
+			? response.status === 401 && hasNonceChallenge(response.headers.get('WWW-Authenticate') ?? '')
+			: response.status === 400 &&
+				(
+					(await response
+						.clone()
+						.json()
+						.catch(() => null)) as { error?: unknown } | null
+				)?.error === 'use_dpop_nonce')
+	);
 }
