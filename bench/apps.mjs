@@ -70,9 +70,9 @@ export const BUDGETS = {
 
 /**
  * What DPoP may add to the oauth2() app: its ceiling is that app's measured size plus `DPOP_BUDGET` (3 % over the
- * 1,440 B it adds now), its target that plus `DPOP_TARGET` (the DPoP issue's 1,200 B, not met yet).
+ * 1,496 B it adds now), its target that plus `DPOP_TARGET` (the DPoP issue's 1,200 B, not met yet).
  */
-export const DPOP_BUDGET = 1_480;
+export const DPOP_BUDGET = 1_540;
 export const DPOP_TARGET = 1_200;
 
 const gzip = (code) => gzipSync(code, { level: 9 }).length;

@@ -15,7 +15,7 @@ function originOf(entry: string): string {
 	try {
 		origin = new URL(entry, globalThis.location?.href).origin;
 	} catch (cause) {
-		throw new TypeError(`tokenkeeper: a URL is needed, "${entry}" is not one`, { cause });
+		throw new TypeError(`tokenkeeper: apiUrl and trustedOrigins take URLs, "${entry}" is not one`, { cause });
 	}
 	if (origin === 'null') {
 		throw new TypeError(`tokenkeeper: "${entry}" has the opaque origin "null", which every such URL shares: use an http(s) origin`);

@@ -74,7 +74,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 			let next = await refresher.refresh('request');
 			if (!timing.isUsable(next) && machine.holds(ticket)) next = await refresher.refresh('request');
 			if (!machine.holds(ticket)) return null;
-			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way');
+			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way: the answer took longer than it lives');
 			return grantOf(next, ticket);
 		} catch (error) {
 			if (!machine.holds(ticket) || !machine.set) return null;

@@ -111,7 +111,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'No access_token');
 	}
 	if (!TOKEN_SYNTAX.test(accessToken)) {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token cannot be a header (RFC 6750 section 2.1)');
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token has characters a header cannot carry (RFC 6750 section 2.1)');
 	}
 	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
 	const claims = decodeClaims(accessToken);

@@ -86,6 +86,28 @@ describe('login and the token endpoint (behaviour 12)', () => {
 	});
 });
 
+describe('the token endpoint fetch', () => {
+	it("keeps the init's own fields (a proxy dispatcher, a framework's cache option) and rejects rather than throws", async () => {
+		const seen: Array<Record<string, unknown> | undefined> = [];
+		const binding = dpop().bind(async (input, init) => {
+			seen.push(init as Record<string, unknown> | undefined);
+			const { dispatcher: _, ...standard } = (init ?? {}) as Record<string, unknown>;
+			return globalThis.fetch(input, standard);
+		});
+		const key = await dpop().newKey();
+		const dispatcher = { proxy: 'http://127.0.0.1:9' };
+		const tokenFetch = binding.tokenFetch(key);
+		const answer = await tokenFetch(`${API}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ALICE), dispatcher } as RequestInit);
+		expect(answer.status).toBe(200);
+		expect(seen.map((init) => init?.dispatcher)).toEqual([dispatcher]);
+		await tokenFetch(`${API}/me`, { dispatcher } as RequestInit); // a GET (discovery) goes as it is
+		expect(seen.at(-1)?.dispatcher).toBe(dispatcher);
+		const bad = tokenFetch('http://[::1', { method: 'POST' });
+		expect(bad).toBeInstanceOf(Promise);
+		await expect(bad).rejects.toThrow(TypeError);
+	});
+});
+
 describe('requests (behaviour 13)', () => {
 	it('carry Authorization: DPoP and a fresh proof with ath and htu without query, every one', async () => {
 		const { auth, sends } = dpopKeeper();

@@ -64,7 +64,7 @@ export interface DPoPBinding {
  * const binding = bindDPoP(dpop(), fetch, 'indexeddb');
  */
 export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
-	if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: no CryptoKey in ${storage}`);
+	if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: ${storage} cannot keep a CryptoKey: use 'indexeddb' or 'memory'`);
 	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
 	let skew = 0;
 	/** The answers to nonce retries. */
@@ -126,15 +126,16 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			return key;
 		},
 		final: (response) => retriedAnswers.has(response),
-		tokenFetch: (key) => (input, init) => {
+		tokenFetch: (key) => async (input, init) => {
 			// fetch's own reading of the call: its method normalised, its URL absolute. A GET (discovery) goes as it is.
 			const request = new Request(input, init);
-			if (request.method !== 'POST') return fetch(request);
-			// a body is read by a send: each send gets its own clone of the untouched original
+			if (request.method !== 'POST') return fetch(input, init);
+			// a body is read by a send: each send gets its own clone of the untouched original; the init's other fields
+			// (undici's dispatcher, a framework's cache option) go along
 			return withProof(key, undefined, 'POST', request.url, (proof) => {
 				const attempt = request.clone();
 				attempt.headers.set('DPoP', proof);
-				return fetch(attempt);
+				return fetch(attempt, init && { ...init, body: null, headers: attempt.headers }); // a null body keeps the clone's
 			});
 		},
 		send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),

@@ -56,12 +56,12 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			const type = String(tokenType).toLowerCase();
 			if (type === 'dpop') return 'DPoP';
 			if (type === 'bearer' && allowBearer) return 'Bearer';
-			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type}`);
+			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type} refused (allowBearer accepts Bearer)`);
 		},
 		binds(tokenType, claims, key) {
 			if (seam.checkTokenType(tokenType) === 'Bearer') return false;
 			const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
-			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt');
+			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt names another key');
 			return true;
 		},
 		bind: (fetch, storage) => bindDPoP(seam, fetch, storage),

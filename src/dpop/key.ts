@@ -53,7 +53,7 @@ export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 	try {
 		pair = (await crypto.subtle.generateKey(ALGORITHM[alg], false, ['sign'])) as CryptoKeyPair;
 	} catch (cause) {
-		throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', `DPoP: no ${alg} key`, { cause });
+		throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', `DPoP: WebCrypto here makes no ${alg} key`, { cause });
 	}
 	// The public half of a pair is always exportable, whatever `extractable` says, and needs no usage to be (WebCrypto
 	// generateKey: it gets the asked usages that fit it, none here).

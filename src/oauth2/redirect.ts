@@ -82,7 +82,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 			throw failed(`Not a callback URL: "${url}"`, { cause });
 		}
 		const pending = readPending(name);
-		if (!pending) throw failed('No redirect login pending in this tab');
+		if (!pending) throw failed('No redirect login pending in this tab (already handled, or started in another)');
 		if (params.get('state') !== pending.state) {
 			throw failed('Wrong state: code not exchanged');
 		}
