@@ -42,9 +42,26 @@ describe.runIf(engineAvailable)(`across tabs, in ${engineLabel}`, () => {
 		expect(refreshes).toBeLessThanOrEqual(20);
 		const fetchedByTabs = async () =>
 			(await Promise.all(tabs.map((tab) => tab.evaluate(() => window.log.filter((event) => event.type === 'refresh' && !event.adopted).map((event) => event.at))))).flat().sort((a, b) => a - b);
+		const failedByTabs = async () =>
+			(await Promise.all(tabs.map((tab) => tab.evaluate(() => window.log.filter((event) => event.type === 'error' && event.trigger !== undefined).length)))).reduce((sum, n) => sum + n, 0);
 		// every refresh the server saw since the reset (a slow engine may see one before the traffic starts, and
-		// one may still be on its way back when it ends), one tab made; the others adopted it
-		await expect.poll(async () => (await fetchedByTabs()).length).toBe(server.calls.refresh);
+		// one may still be on its way back when it ends), one tab made, and it succeeded (the others adopted it) or
+		// failed (an error event of that tab); what each tab heard is printed when they disagree
+		await expect
+			.poll(async () => (await fetchedByTabs()).length + (await failedByTabs()))
+			.toBe(server.calls.refresh)
+			.catch(async (error: unknown) => {
+				const logs = await Promise.all(
+					tabs.map((tab) =>
+						tab.evaluate(() =>
+							window.log
+								.map((event) => `${event.type}${event.type === 'refresh' ? `:${String(event.trigger)}${event.adopted ? ':adopted' : ''}` : ''}${event.error ? `:${String(event.error)}` : ''}`)
+								.join(' '),
+						),
+					),
+				);
+				throw new Error(`${String(error)}; the server saw ${server.calls.refresh} refreshes, ${server.reuses} reuses; the tabs heard:\n${logs.join('\n')}`);
+			});
 		const fetched = await fetchedByTabs();
 		const gaps = fetched.slice(1).map((at, index) => at - fetched[index]!);
 		expect(Math.min(...gaps)).toBeGreaterThan(1_400); // one refresh per token lifetime (>= 1.6 s), never one per tab
