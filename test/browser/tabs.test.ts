@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capabilities, engineAvailable, engineLabel, login, status, token, useBrowser, where } from './support.js';
+import { capabilities, engineAvailable, engineLabel, login, status, token, Unsupported, useBrowser, where } from './support.js';
 
 const harness = useBrowser();
 let names = 0;
@@ -136,7 +136,12 @@ describe.runIf(engineAvailable)(`across tabs, in ${engineLabel}`, () => {
 		await profile.close();
 	});
 
-	where(capabilities.freeze, 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command')(
+	where(capabilities.freeze, 'only Chromium can freeze a tab (CDP Page.setWebLifecycleState); Firefox over BiDi and WebKitWebDriver have no such command', async () => {
+		const profile = await harness.profile();
+		const tab = await harness.tab(profile);
+		await expect(tab.freeze()).rejects.toBeInstanceOf(Unsupported);
+		await profile.close();
+	})(
 		'a tab frozen past expiry and resumed gets a valid token without reuse and without a 401',
 		async () => {
 			const { server } = harness;
