@@ -1,11 +1,12 @@
 // npm run bench: one table of figures, each speed a ratio against a baseline measured in the same run,
 // written to bench/RESULTS.md with the date and the versions. Nothing here fails a build on a time.
 import { writeFileSync } from 'node:fs';
+import { measureCosts } from './costs.mjs';
 import { BUDGETS, DPOP_BUDGET, DPOP_TARGET, esbuildBundle, measureApps, TARGETS } from './apps.mjs';
 import { measureDPoP } from './dpop.mjs';
 import { measurePeers } from './peers.mjs';
 import { measureAddedCost, measureMemory, measureRequests, measureStorm } from './requests.mjs';
-import { measureModules, measureSizes } from './sizes.mjs';
+import { measureSizes } from './sizes.mjs';
 import { measureEngineTraits, measureLogoutReach, measureTabEconomy } from './tabs.mjs';
 
 const quick = process.argv.includes('--quick'); // shorter runs, for a look while developing
@@ -25,15 +26,17 @@ row(
 	'',
 	undefined,
 );
-const modules = await measureModules();
-row(
-	'core size by module (each minified and gzipped alone)',
-	Object.entries(modules)
-		.map(([file, gzip]) => `${file} ${kb(gzip)}`)
-		.join(', '),
-	'',
-	undefined,
-);
+// What each behaviour costs the app entries: the gzip bytes saved with its code cut out (bench/costs.mjs).
+for (const [name, { gzip, behaviours }] of Object.entries(await measureCosts()))
+	row(
+		`what each behaviour costs: ${name} (${kb(gzip)} gzip)`,
+		behaviours
+			.sort((a, b) => b.gzip - a.gzip)
+			.map((b) => `${b.behaviour} ${kb(b.gzip)}`)
+			.join('; '),
+		'',
+		undefined,
+	);
 row(
 	'script-tag size (IIFE, deps inside)',
 	`${kb(sizes.script.bytes)}, ${kb(sizes.script.gzip)} gzip, ${kb(sizes.script.brotli)} brotli (the parts of ky, jwt-decode and idb-keyval it bundles, alone: ${kb(sizes.dependencies.gzip)} gzip)`,

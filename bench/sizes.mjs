@@ -42,25 +42,3 @@ export async function measureSizes() {
 		}),
 	};
 }
-
-/**
- * Where the core's bytes go: each source module of the main entry, minified and gzipped on its own
- * (gzip of the whole is smaller than the sum, since modules share words). For finding what to slim.
- */
-export async function measureModules() {
-	const { default: typescript } = await import('@rollup/plugin-typescript');
-	const out = `${(await import('node:os')).tmpdir()}/tokenkeeper-modules`; // generated in memory, never written
-	const build = await rollup({
-		input: `${root}src/index.ts`,
-		external: isDependency,
-		onwarn: () => undefined,
-		plugins: [typescript({ tsconfig: `${root}tsconfig.build.json`, declaration: false, declarationMap: false, outDir: out, sourceMap: false })],
-	});
-	const { output } = await build.generate({ format: 'es', preserveModules: true, preserveModulesRoot: `${root}src`, dir: out });
-	const modules = {};
-	for (const chunk of output) {
-		if (chunk.type !== 'chunk' || chunk.fileName === 'index.js') continue;
-		modules[chunk.fileName.replace(/\.js$/, '.ts')] = sizesOf(await minified(chunk.code)).gzip;
-	}
-	return Object.fromEntries(Object.entries(modules).sort(([, a], [, b]) => b - a));
-}

@@ -4,6 +4,7 @@
 // reports (bench/apps.mjs), so the budget and the README's figures cannot disagree, and adds no
 // dependency tree to the install.
 import { BUDGETS, DPOP_BUDGET, DPOP_TARGET, measureApps, TARGETS } from '../bench/apps.mjs';
+import { measureCosts } from '../bench/costs.mjs';
 
 const results = await measureApps({ pipelines: ['esbuild'] });
 // DPoP's budget is relative: the oauth2() app as measured now, plus what DPoP may add to it.
@@ -22,6 +23,11 @@ for (const [name, budget] of Object.entries(BUDGETS)) {
 	console.log(
 		`  ${fits ? 'ok  ' : 'OVER'} ${name}: ${measured.gzip.toLocaleString('en')} B of ${budget.toLocaleString('en')} B${fits ? '' : ` (${(measured.gzip - budget).toLocaleString('en')} B over)`}${TARGETS[name] === undefined ? '' : `, target ${TARGETS[name].toLocaleString('en')} B`}; minified bytes by part: ${parts}`,
 	);
+}
+// Where the targets are not met, where the bytes are: what each behaviour costs (bench/costs.mjs).
+for (const [name, { behaviours }] of Object.entries(await measureCosts())) {
+	console.log(`  what each behaviour costs ${name} (gzip B saved with its code cut out):`);
+	for (const { behaviour, gzip } of behaviours.sort((a, b) => b.gzip - a.gzip)) console.log(`    ${gzip.toLocaleString('en').padStart(5)}  ${behaviour}`);
 }
 if (over > 0) {
 	console.log(`size budgets: ${over} of ${Object.keys(BUDGETS).length} entries over budget`);
