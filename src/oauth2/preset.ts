@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors.js';
 import { TokenKeeperError } from '../errors.js';
 import type { EndpointContext, Endpoints, TokenKeeperOptions } from '../types.js';
 import { createDiscovery, type ServerMetadata } from './discovery.js';
+import { type FieldValue, setParams } from './form.js';
 import { createRedirectLogin } from './redirect.js';
 
 /** Options of the OAuth 2.0 preset. Give `issuer`, or the endpoints you need, or both (explicit endpoints win). */
@@ -77,9 +78,8 @@ export type OAuth2Preset = Required<Pick<TokenKeeperOptions, 'endpoints' | 'redi
  * });
  */
 export function oauth2(options: OAuth2Options): OAuth2Preset {
-	const { issuer, clientId, clientSecret, scope } = options;
+	const { issuer, clientId, clientSecret, scope, resource } = options;
 	if (options.tokenEndpoint === undefined && issuer === undefined) throw new TypeError('oauth2() needs a tokenEndpoint or an issuer to discover it from');
-	const resource = typeof options.resource === 'string' ? [options.resource] : (options.resource ?? []);
 	const discover = issuer === undefined ? undefined : createDiscovery(issuer);
 
 	/** An endpoint given explicitly, else discovered; `undefined` when the server has none. */
@@ -91,14 +91,10 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		return url;
 	};
 
-	const post = async (url: string, fields: Record<string, string | readonly string[] | undefined>, { fetch, signal }: EndpointContext) => {
-		const body = new URLSearchParams();
+	const post = async (url: string, fields: Record<string, FieldValue>, { fetch, signal }: EndpointContext) => {
 		const headers: Record<string, string> = { accept: 'application/json' };
-		if (clientSecret === undefined) body.set('client_id', clientId);
-		else headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
-		for (const [name, value] of Object.entries(fields)) {
-			for (const item of typeof value === 'string' ? [value] : (value ?? [])) body.append(name, item);
-		}
+		if (clientSecret !== undefined) headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+		const body = setParams(new URLSearchParams(), { client_id: clientSecret === undefined ? clientId : undefined, ...fields });
 		return fetch(url, { method: 'POST', headers, body, signal });
 	};
 	const tokenEndpoint = (fetch: typeof globalThis.fetch, code: ErrorCode) => required(options.tokenEndpoint, 'token_endpoint', fetch, code);
