@@ -27,7 +27,7 @@ export function createDiscovery(issuer: string) {
 	let pending: Promise<ServerMetadata> | undefined;
 
 	async function discover(fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> {
-		let lastStatus = 0;
+		let status = 0; // of the last answer
 		for (const url of metadataUrls(issuer)) {
 			let response: Response;
 			try {
@@ -35,22 +35,20 @@ export function createDiscovery(issuer: string) {
 			} catch (cause) {
 				throw new TokenKeeperError('NETWORK_ERROR', `Discovery of ${issuer} got no answer`, { cause });
 			}
-			lastStatus = response.status;
+			status = response.status;
 			if (!response.ok) continue;
-			const metadata = (await response.json().catch(() => undefined)) as Partial<ServerMetadata> | undefined;
+			const metadata = (await response.json().catch(() => undefined)) as ServerMetadata | undefined;
 			if (metadata?.issuer !== issuer) {
-				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${String(metadata?.issuer)}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status: response.status });
+				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${String(metadata?.issuer)}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status });
 			}
-			return metadata as ServerMetadata;
+			return metadata;
 		}
-		throw new TokenKeeperError(code, `Discovery: ${issuer} publishes no OAuth 2.0 or OpenID Connect metadata (HTTP ${lastStatus})`, { status: lastStatus });
+		throw new TokenKeeperError(code, `Discovery: ${issuer} publishes no OAuth 2.0 or OpenID Connect metadata (HTTP ${status})`, { status });
 	}
 
-	return (fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> => {
-		pending ??= discover(fetch, code).catch((error: unknown) => {
+	return (fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> =>
+		(pending ??= discover(fetch, code).catch((error: unknown) => {
 			pending = undefined;
 			throw error;
-		});
-		return pending;
-	};
+		}));
 }

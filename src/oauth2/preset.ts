@@ -83,8 +83,7 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 	const discover = issuer === undefined ? undefined : createDiscovery(issuer);
 
 	/** An endpoint given explicitly, else discovered; `undefined` when the server has none. */
-	const endpoint = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) =>
-		explicit ?? (discover ? (await discover(fetch, code))[field] : undefined);
+	const endpoint = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => explicit ?? (await discover?.(fetch, code))?.[field];
 	const required = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => {
 		const url = await endpoint(explicit, field, fetch, code);
 		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The server has no ${field}: configure it`);
@@ -124,13 +123,9 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		resource,
 		authorizationEndpoint: (fetch) => required(options.authorizationEndpoint, 'authorization_endpoint', fetch, 'LOGIN_FAILED'),
 		endSessionEndpoint: (fetch) => endpoint(options.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED'),
-		// Read from the metadata when it is discovered anyway; with an explicit authorization endpoint, a server
-		// that publishes none simply makes no promise.
-		issParameterSupported: async (fetch) => {
-			if (!discover) return false;
-			const metadata = options.authorizationEndpoint === undefined ? await discover(fetch, 'LOGIN_FAILED') : await discover(fetch, 'LOGIN_FAILED').catch(() => undefined);
-			return metadata?.authorization_response_iss_parameter_supported === true;
-		},
+		// Read from the metadata when it is discovered anyway: without an explicit authorization endpoint, loginWithRedirect
+		// has just discovered it (and a failure stopped the login); with one, a server that publishes none makes no promise.
+		issParameterSupported: async (fetch) => (await discover?.(fetch, 'LOGIN_FAILED').catch(() => undefined))?.authorization_response_iss_parameter_supported === true,
 		exchange: async (fields, fetch, signal) => post(await tokenEndpoint(fetch, 'LOGIN_FAILED'), fields, { fetch, signal }),
 	});
 	return { endpoints, redirectLogin };
