@@ -11,6 +11,12 @@ export interface ServerMetadata {
 	authorization_response_iss_parameter_supported?: boolean;
 }
 
+/** The metadata fields that name an endpoint. */
+export type EndpointField = Exclude<keyof ServerMetadata, 'issuer' | 'authorization_response_iss_parameter_supported'>;
+
+/** Discovers the metadata once (see {@link createDiscovery}); `code` is the failure's error code. */
+export type Discover = (fetch: typeof globalThis.fetch, code: ErrorCode) => Promise<ServerMetadata>;
+
 /** RFC 8414 section 3: the well-known segment goes between the host and the issuer's path; OIDC appends it. */
 export function metadataUrls(issuer: string): string[] {
 	const url = new URL(issuer);
@@ -23,7 +29,7 @@ export function metadataUrls(issuer: string): string[] {
  * callers share one request; a failure is not cached, so a later call tries again. The metadata's `issuer`
  * must equal the configured one (RFC 8414 section 3.3), or it is a configuration error.
  */
-export function createDiscovery(issuer: string) {
+export function createDiscovery(issuer: string): Discover {
 	let pending: Promise<ServerMetadata> | undefined;
 
 	async function discover(fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> {
@@ -46,7 +52,7 @@ export function createDiscovery(issuer: string) {
 		throw new TokenKeeperError(code, `Discovery: ${issuer} publishes no OAuth 2.0 or OpenID Connect metadata (HTTP ${status})`, { status });
 	}
 
-	return (fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> =>
+	return (fetch, code) =>
 		(pending ??= discover(fetch, code).catch((error: unknown) => {
 			pending = undefined;
 			throw error;

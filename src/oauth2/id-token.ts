@@ -7,7 +7,7 @@ export const ID_TOKEN_LEEWAY_MS = 60_000;
 /** Who the ID token of a code exchange must be from and for. */
 export interface IdTokenExpectations {
 	/** The configured issuer; `undefined` when only explicit endpoints were given (then `iss` cannot be compared). */
-	readonly issuer: string | undefined;
+	readonly issuer?: string | undefined;
 	readonly clientId: string;
 }
 

@@ -1,9 +1,8 @@
-import type { ErrorCode } from '../errors.js';
 import { TokenKeeperError } from '../errors.js';
 import type { EndpointContext, Endpoints, TokenKeeperOptions } from '../types.js';
-import { createDiscovery, type ServerMetadata } from './discovery.js';
+import { createDiscovery } from './discovery.js';
 import { type FieldValue, setParams } from './form.js';
-import { createRedirectLogin } from './redirect.js';
+import { createRedirectLogin, type Server } from './redirect.js';
 
 /** Options of the OAuth 2.0 preset. Give `issuer`, or the endpoints you need, or both (explicit endpoints win). */
 export interface OAuth2Options {
@@ -59,9 +58,6 @@ export interface OAuth2Options {
 	resource?: string | readonly string[];
 }
 
-/** The metadata fields that name an endpoint. */
-type EndpointField = Exclude<keyof ServerMetadata, 'issuer' | 'authorization_response_iss_parameter_supported'>;
-
 /** What `oauth2()` returns: spread it into the options of `createTokenKeeper`. */
 export type OAuth2Preset = Required<Pick<TokenKeeperOptions, 'endpoints' | 'redirectLogin'>>;
 
@@ -82,30 +78,26 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 	if (options.tokenEndpoint === undefined && issuer === undefined) throw new TypeError('oauth2() needs a tokenEndpoint or an issuer to discover it from');
 	const discover = issuer === undefined ? undefined : createDiscovery(issuer);
 
-	/** An endpoint given explicitly, else discovered; `undefined` when the server has none. */
-	const endpoint = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => explicit ?? (await discover?.(fetch, code))?.[field];
-	const required = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => {
+	const endpoint: Server['endpoint'] = async (explicit, field, fetch, code) => explicit ?? (await discover?.(fetch, code))?.[field];
+	const required: Server['required'] = async (explicit, field, fetch, code) => {
 		const url = await endpoint(explicit, field, fetch, code);
 		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The server has no ${field}: configure it`);
 		return url;
 	};
 
+	/** POSTs `fields` with the client's authentication: its id in the body, or its secret with HTTP Basic. */
 	const post = async (url: string, fields: Record<string, FieldValue>, { fetch, signal }: EndpointContext) => {
 		const headers: Record<string, string> = { accept: 'application/json' };
 		if (clientSecret !== undefined) headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 		const body = setParams(new URLSearchParams(), { client_id: clientSecret === undefined ? clientId : undefined, ...fields });
 		return fetch(url, { method: 'POST', headers, body, signal });
 	};
-	const tokenEndpoint = (fetch: typeof globalThis.fetch, code: ErrorCode) => required(options.tokenEndpoint, 'token_endpoint', fetch, code);
+	const token: Server['token'] = async (fields, context, code) => post(await required(options.tokenEndpoint, 'token_endpoint', context.fetch, code), fields, context);
 
 	const endpoints: Endpoints = {
-		login: async ({ credentials, ...context }) =>
-			post(
-				await tokenEndpoint(context.fetch, 'LOGIN_FAILED'),
-				{ grant_type: 'password', username: String(credentials.username ?? ''), password: String(credentials.password ?? ''), scope, resource },
-				context,
-			),
-		refresh: async ({ refreshToken, ...context }) => post(await tokenEndpoint(context.fetch, 'REFRESH_FAILED'), { grant_type: 'refresh_token', refresh_token: refreshToken, resource }, context),
+		login: ({ credentials, ...context }) =>
+			token({ grant_type: 'password', username: String(credentials.username ?? ''), password: String(credentials.password ?? ''), scope, resource }, context, 'LOGIN_FAILED'),
+		refresh: ({ refreshToken, ...context }) => token({ grant_type: 'refresh_token', refresh_token: refreshToken, resource }, context, 'REFRESH_FAILED'),
 	};
 	if (options.revocationEndpoint !== undefined || issuer !== undefined) {
 		endpoints.logout = async ({ refreshToken, accessToken, ...context }) => {
@@ -114,21 +106,7 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 			return post(url, refreshToken === undefined ? { token: accessToken, token_type_hint: 'access_token' } : { token: refreshToken, token_type_hint: 'refresh_token' }, context);
 		};
 	}
-
-	const redirectLogin = createRedirectLogin({
-		clientId,
-		issuer,
-		redirectUri: options.redirectUri,
-		scope,
-		resource,
-		authorizationEndpoint: (fetch) => required(options.authorizationEndpoint, 'authorization_endpoint', fetch, 'LOGIN_FAILED'),
-		endSessionEndpoint: (fetch) => endpoint(options.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED'),
-		// Read from the metadata when it is discovered anyway: without an explicit authorization endpoint, loginWithRedirect
-		// has just discovered it (and a failure stopped the login); with one, a server that publishes none makes no promise.
-		issParameterSupported: async (fetch) => (await discover?.(fetch, 'LOGIN_FAILED').catch(() => undefined))?.authorization_response_iss_parameter_supported === true,
-		exchange: async (fields, fetch, signal) => post(await tokenEndpoint(fetch, 'LOGIN_FAILED'), fields, { fetch, signal }),
-	});
-	return { endpoints, redirectLogin };
+	return { endpoints, redirectLogin: createRedirectLogin(options, { endpoint, required, token, discover }) };
 }
 
 /** `application/x-www-form-urlencoded` encoding of a client credential (RFC 6749 section 2.3.1). */

@@ -1,8 +1,11 @@
 import { callTokenEndpoint } from '../endpoints.js';
 import { TokenKeeperError } from '../errors.js';
-import type { RedirectLogin } from '../types.js';
-import { setParams } from './form.js';
+import type { ErrorCode } from '../errors.js';
+import type { EndpointContext, RedirectLogin } from '../types.js';
+import type { Discover, EndpointField } from './discovery.js';
+import { type FieldValue, setParams } from './form.js';
 import { checkIdToken } from './id-token.js';
+import type { OAuth2Options } from './preset.js';
 import { randomString, s256 } from './pkce.js';
 
 /** What this tab keeps in sessionStorage between the redirect to the server and the callback. */
@@ -24,18 +27,15 @@ interface PendingLogin {
 export const RESERVED_PARAMETERS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'dpop_jkt'];
 
 /** How the redirect flow reaches the server; the preset provides it. */
-export interface RedirectConfig {
-	clientId: string;
-	issuer: string | undefined;
-	redirectUri: string | undefined;
-	scope: string | undefined;
-	resource: string | readonly string[] | undefined;
-	authorizationEndpoint(fetch: typeof globalThis.fetch): Promise<string>;
-	endSessionEndpoint(fetch: typeof globalThis.fetch): Promise<string | undefined>;
-	/** Whether the server's metadata says `authorization_response_iss_parameter_supported: true` (RFC 9207 section 3). */
-	issParameterSupported(fetch: typeof globalThis.fetch): Promise<boolean>;
-	/** POSTs an authorization_code grant to the token endpoint, with client authentication. */
-	exchange(fields: Record<string, string>, fetch: typeof globalThis.fetch, signal: AbortSignal): Promise<Response>;
+export interface Server {
+	/** An endpoint given explicitly, else discovered (a failure is a `code` error); `undefined` when the server has none. */
+	endpoint(explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode): Promise<string | undefined>;
+	/** The same, but a server without it is a `CONFIGURATION_ERROR`. */
+	required(explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode): Promise<string>;
+	/** POSTs a grant to the token endpoint, with client authentication. */
+	token(fields: Record<string, FieldValue>, context: EndpointContext, code: ErrorCode): Promise<Response>;
+	/** The issuer's metadata; absent when only explicit endpoints were given. */
+	discover: Discover | undefined;
 }
 
 const pendingKey = (name: string) => `tokenkeeper:${name}:redirect`;
@@ -56,14 +56,14 @@ function readPending(name: string): PendingLogin | null {
  * verifier and `state` kept in this tab's sessionStorage, checked before anything is sent, the code
  * exchanged at most once, and the `iss` of the answer checked against the issuer (RFC 9207).
  */
-export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
+export function createRedirectLogin(config: OAuth2Options, { endpoint, required, token, discover }: Server): RedirectLogin {
 	return {
 		async loginWithRedirect(options, { name, fetch, newDPoPKey }) {
 			const params = options.params ?? {};
 			for (const key of Object.keys(params)) {
 				if (RESERVED_PARAMETERS.includes(key)) throw new TypeError(`tokenkeeper: params cannot set "${key}", the SDK's own`);
 			}
-			const url = new URL(await config.authorizationEndpoint(fetch));
+			const url = new URL(await required(config.authorizationEndpoint, 'authorization_endpoint', fetch, 'LOGIN_FAILED'));
 			if (!globalThis.crypto?.subtle) throw failed('PKCE needs crypto.subtle: a secure page (https, localhost)');
 			const verifier = randomString();
 			const scope = options.scope ?? config.scope;
@@ -72,7 +72,9 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 				verifier,
 				redirectUri: config.redirectUri ?? `${location.origin}${location.pathname}`,
 				nonce: scope?.split(' ').includes('openid') ? randomString() : undefined, // OpenID Connect Core 3.1.2.1
-				issRequired: await config.issParameterSupported(fetch),
+				// RFC 9207 section 3: the metadata promises iss. Without an explicit authorization endpoint it was just discovered
+				// (or the login failed); with one, a server that publishes no metadata makes no promise.
+				issRequired: (await discover?.(fetch, 'LOGIN_FAILED').catch(() => undefined))?.authorization_response_iss_parameter_supported === true,
 				appState: options.appState,
 			};
 			try {
@@ -130,7 +132,7 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 				const exchangeFetch = (await dpopExchange?.()) ?? fetch; // DPoP: the proofs of the key dpop_jkt named (RFC 9449 section 10)
 				try {
 					const answer = await callTokenEndpoint(
-						() => config.exchange({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, exchangeFetch, signal),
+						() => token({ grant_type: 'authorization_code', code, code_verifier: pending.verifier, redirect_uri: pending.redirectUri }, { fetch: exchangeFetch, signal }, 'LOGIN_FAILED'),
 						'LOGIN_FAILED',
 						'The code exchange',
 						signal,
@@ -151,14 +153,14 @@ export function createRedirectLogin(config: RedirectConfig): RedirectLogin {
 
 		async endSession({ returnTo, openUrl = navigate }, idToken, { fetch, reportError }) {
 			if (returnTo === undefined) return;
-			let endpoint: string | undefined;
+			let found: string | undefined;
 			try {
-				endpoint = await config.endSessionEndpoint(fetch);
+				found = await endpoint(config.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED');
 			} catch (cause) {
 				reportError(cause instanceof TokenKeeperError ? cause : failed(`End-session discovery failed: ${String(cause)}`, { cause }));
 			}
-			if (endpoint === undefined) return;
-			const url = new URL(endpoint);
+			if (found === undefined) return;
+			const url = new URL(found);
 			setParams(url.searchParams, { client_id: config.clientId, post_logout_redirect_uri: returnTo, id_token_hint: idToken });
 			await openUrl(url.href);
 		},
