@@ -45,7 +45,7 @@ export function createDiscovery(issuer: string): Discover {
 			if (!response.ok) continue;
 			const metadata = (await response.json().catch(() => undefined)) as ServerMetadata | undefined;
 			if (metadata?.issuer !== issuer) {
-				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${String(metadata?.issuer)}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status });
+				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${metadata?.issuer}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status });
 			}
 			return metadata;
 		}

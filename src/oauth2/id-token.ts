@@ -30,7 +30,7 @@ export function checkIdToken({ body, receipt }: { body: unknown; receipt: Receip
 	if (idToken === undefined) return;
 	const claims = decodeClaims(idToken as string); // null for what is not a string, as jwt-decode refuses it
 	if (claims === null) throw failed('is not a JWT');
-	if (issuer !== undefined && claims.iss !== issuer) throw failed(`comes from issuer "${String(claims.iss)}", not "${issuer}"`);
+	if (issuer !== undefined && claims.iss !== issuer) throw failed(`comes from issuer "${claims.iss}", not "${issuer}"`);
 	const audiences: unknown[] = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
 	if (!audiences.includes(clientId)) throw failed(`is not meant for client "${clientId}" (aud ${JSON.stringify(claims.aud)})`);
 	// several audiences need an azp, and an azp must name this client

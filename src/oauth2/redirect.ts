@@ -1,6 +1,6 @@
 import { callTokenEndpoint } from '../endpoints.js';
 import { TokenKeeperError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode, ErrorDetails } from '../errors.js';
 import type { EndpointContext, RedirectLogin } from '../types.js';
 import type { Discover, EndpointField } from './discovery.js';
 import { type FieldValue, setParams } from './form.js';
@@ -39,7 +39,7 @@ export interface Server {
 }
 
 const pendingKey = (name: string) => `tokenkeeper:${name}:redirect`;
-const failed = (message: string, details: { cause?: unknown; oauthError?: string } = {}) => new TokenKeeperError('LOGIN_FAILED', message, details);
+const failed = (message: string, details?: ErrorDetails) => new TokenKeeperError('LOGIN_FAILED', message, details);
 const navigate = (url: string) => location.assign(url);
 
 /** The login this tab started, or `null` (none, or no sessionStorage: it was written as JSON by `loginWithRedirect`). */
@@ -80,7 +80,7 @@ export function createRedirectLogin(config: OAuth2Options, { endpoint, required,
 			try {
 				sessionStorage.setItem(pendingKey(name), JSON.stringify(pending)); // without the fields left undefined
 			} catch (cause) {
-				throw failed(`No sessionStorage for the login: ${String(cause)}`, { cause }); // a sandboxed frame, storage turned off
+				throw failed(`No sessionStorage for the login: ${cause}`, { cause }); // a sandboxed frame, storage turned off
 			}
 			setParams(url.searchParams, {
 				response_type: 'code',
@@ -116,7 +116,7 @@ export function createRedirectLogin(config: OAuth2Options, { endpoint, required,
 				sessionStorage.removeItem(pendingKey(name)); // from here on the flow is spent: the code is exchanged at most once
 				const iss = params.get('iss');
 				if (iss === null && pending.issRequired) {
-					throw failed('The callback has no iss, which the server promises (RFC 9207 section 2.4): code not exchanged');
+					throw failed('The callback has no iss, which the server promises (RFC 9207): code not exchanged');
 				}
 				if (iss !== null && config.issuer !== undefined && iss !== config.issuer) {
 					throw failed(`From issuer "${iss}", not "${config.issuer}" (RFC 9207): code not exchanged`);
@@ -157,7 +157,7 @@ export function createRedirectLogin(config: OAuth2Options, { endpoint, required,
 			try {
 				found = await endpoint(config.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED');
 			} catch (cause) {
-				reportError(cause instanceof TokenKeeperError ? cause : failed(`End-session discovery failed: ${String(cause)}`, { cause }));
+				reportError(cause instanceof TokenKeeperError ? cause : failed(`End-session discovery failed: ${cause}`, { cause }));
 			}
 			if (found === undefined) return;
 			const url = new URL(found);
