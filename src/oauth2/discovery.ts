@@ -35,12 +35,9 @@ export function createDiscovery(issuer: string): Discover {
 	async function discover(fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> {
 		let status = 0; // of the last answer
 		for (const url of metadataUrls(issuer)) {
-			let response: Response;
-			try {
-				response = await fetch(url, { headers: { accept: 'application/json' } });
-			} catch (cause) {
+			const response = await fetch(url, { headers: { accept: 'application/json' } }).catch((cause: unknown) => {
 				throw new TokenKeeperError('NETWORK_ERROR', `Discovery of ${issuer} got no answer`, { cause });
-			}
+			});
 			status = response.status;
 			if (!response.ok) continue;
 			const metadata = (await response.json().catch(() => undefined)) as ServerMetadata | undefined;

@@ -103,7 +103,7 @@ export function oauth2(options: OAuth2Options): OAuth2Preset {
 		endpoints.logout = async ({ refreshToken, accessToken, ...context }) => {
 			const url = await endpoint(options.revocationEndpoint, 'revocation_endpoint', context.fetch, 'REFRESH_FAILED');
 			if (url === undefined) return; // the server offers no revocation
-			return post(url, refreshToken === undefined ? { token: accessToken, token_type_hint: 'access_token' } : { token: refreshToken, token_type_hint: 'refresh_token' }, context);
+			return post(url, { token: refreshToken ?? accessToken, token_type_hint: refreshToken === undefined ? 'access_token' : 'refresh_token' }, context);
 		};
 	}
 	return { endpoints, redirectLogin: createRedirectLogin(options, { endpoint, required, token, discover }) };

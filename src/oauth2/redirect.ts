@@ -42,15 +42,6 @@ const pendingKey = (name: string) => `tokenkeeper:${name}:redirect`;
 const failed = (message: string, details?: ErrorDetails) => new TokenKeeperError('LOGIN_FAILED', message, details);
 const navigate = (url: string) => location.assign(url);
 
-/** The login this tab started, or `null` (none, or no sessionStorage: it was written as JSON by `loginWithRedirect`). */
-function readPending(name: string): PendingLogin | null {
-	try {
-		return JSON.parse(sessionStorage.getItem(pendingKey(name)) ?? 'null');
-	} catch {
-		return null;
-	}
-}
-
 /**
  * The authorization-code flow with PKCE (RFC 7636), for browser apps as RFC 9700 asks: a random S256
  * verifier and `state` kept in this tab's sessionStorage, checked before anything is sent, the code
@@ -60,8 +51,8 @@ export function createRedirectLogin(config: OAuth2Options, { endpoint, required,
 	return {
 		async loginWithRedirect(options, { name, fetch, newDPoPKey }) {
 			const params = options.params ?? {};
-			for (const key of Object.keys(params)) {
-				if (RESERVED_PARAMETERS.includes(key)) throw new TypeError(`tokenkeeper: params cannot set "${key}", the SDK's own`);
+			for (const key of RESERVED_PARAMETERS) {
+				if (key in params) throw new TypeError(`tokenkeeper: params cannot set "${key}", the SDK's own`);
 			}
 			const url = new URL(await required(config.authorizationEndpoint, 'authorization_endpoint', fetch, 'LOGIN_FAILED'));
 			if (!globalThis.crypto?.subtle) throw failed('PKCE needs crypto.subtle: a secure page (https, localhost)');
@@ -110,10 +101,16 @@ export function createRedirectLogin(config: OAuth2Options, { endpoint, required,
 			}
 			const params = url.searchParams;
 			try {
-				const pending = readPending(name);
+				const key = pendingKey(name);
+				let pending: PendingLogin | null = null;
+				try {
+					pending = JSON.parse(sessionStorage.getItem(key) ?? 'null'); // as loginWithRedirect wrote it
+				} catch {
+					// no sessionStorage here: no login pending either
+				}
 				if (!pending) throw failed('No redirect login pending in this tab (already handled, or started in another)');
 				if (params.get('state') !== pending.state) throw failed('Wrong state: code not exchanged');
-				sessionStorage.removeItem(pendingKey(name)); // from here on the flow is spent: the code is exchanged at most once
+				sessionStorage.removeItem(key); // from here on the flow is spent: the code is exchanged at most once
 				const iss = params.get('iss');
 				if (iss === null && pending.issRequired) {
 					throw failed('The callback has no iss, which the server promises (RFC 9207): code not exchanged');
@@ -153,12 +150,9 @@ export function createRedirectLogin(config: OAuth2Options, { endpoint, required,
 
 		async endSession({ returnTo, openUrl = navigate }, idToken, { fetch, reportError }) {
 			if (returnTo === undefined) return;
-			let found: string | undefined;
-			try {
-				found = await endpoint(config.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED');
-			} catch (cause) {
-				reportError(cause instanceof TokenKeeperError ? cause : failed(`End-session discovery failed: ${cause}`, { cause }));
-			}
+			const found = await endpoint(config.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED').catch(
+				(cause: unknown) => void reportError(cause instanceof TokenKeeperError ? cause : failed(`End-session discovery failed: ${cause}`, { cause })),
+			);
 			if (found === undefined) return;
 			const url = new URL(found);
 			setParams(url.searchParams, { client_id: config.clientId, post_logout_redirect_uri: returnTo, id_token_hint: idToken });
