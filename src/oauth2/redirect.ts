@@ -1,6 +1,5 @@
 import { callTokenEndpoint } from '../endpoints.js';
-import { TokenKeeperError } from '../errors.js';
-import type { ErrorCode, ErrorDetails } from '../errors.js';
+import { type ErrorCode, type ErrorDetails, TokenKeeperError } from '../errors.js';
 import type { EndpointContext, RedirectLogin } from '../types.js';
 import type { Discover, EndpointField } from './discovery.js';
 import { type FieldValue, setParams } from './form.js';
