@@ -63,6 +63,23 @@ describe('loginWithRedirect({ params }) cannot replace what the flow stands on',
 		expect([...RESERVED_PARAMETERS].sort()).toEqual(['client_id', 'code_challenge', 'code_challenge_method', 'dpop_jkt', 'nonce', 'redirect_uri', 'response_type', 'state']);
 	});
 
+	it("the authorization request: every resource (RFC 8707), the endpoint's own query kept, params replacing what is not the SDK's", async () => {
+		const explicit = { authorizationEndpoint: `${API}/oauth/authorize?tenant=shop&prompt=none`, tokenEndpoint: TOKEN_ENDPOINT, clientId: 'spa', redirectUri: CALLBACK };
+		const urlOf = async (options: Partial<OAuth2Options>, params?: Record<string, string>) => {
+			let url = '';
+			await keeper(oauth2({ ...explicit, ...options })).auth.loginWithRedirect({ prompt: 'login', ...(params ? { params } : {}), openUrl: (to) => void (url = to) });
+			return new URL(url).searchParams;
+		};
+		const several = await urlOf({ resource: ['https://api.example.com', 'https://files.example.com'] });
+		expect(several.getAll('resource')).toEqual(['https://api.example.com', 'https://files.example.com']);
+		expect(several.get('tenant')).toBe('shop');
+		expect(several.getAll('prompt')).toEqual(['login']); // replaced, not repeated
+		expect(several.has('scope')).toBe(false);
+		expect(several.has('nonce')).toBe(false);
+		expect((await urlOf({ resource: 'https://api.example.com' })).getAll('resource')).toEqual(['https://api.example.com']);
+		expect((await urlOf({ resource: ['https://api.example.com', 'https://files.example.com'] }, { resource: 'https://other.example.com' })).getAll('resource')).toEqual(['https://other.example.com']);
+	});
+
 	it('other parameters still pass', async () => {
 		const { auth } = keeper(oauth2(settings));
 		let url = '';

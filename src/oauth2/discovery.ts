@@ -11,6 +11,12 @@ export interface ServerMetadata {
 	authorization_response_iss_parameter_supported?: boolean;
 }
 
+/** The metadata fields that name an endpoint. */
+export type EndpointField = Exclude<keyof ServerMetadata, 'issuer' | 'authorization_response_iss_parameter_supported'>;
+
+/** Discovers the metadata once (see {@link createDiscovery}); `code` is the failure's error code. */
+export type Discover = (fetch: typeof globalThis.fetch, code: ErrorCode) => Promise<ServerMetadata>;
+
 /** RFC 8414 section 3: the well-known segment goes between the host and the issuer's path; OIDC appends it. */
 export function metadataUrls(issuer: string): string[] {
 	const url = new URL(issuer);
@@ -23,34 +29,29 @@ export function metadataUrls(issuer: string): string[] {
  * callers share one request; a failure is not cached, so a later call tries again. The metadata's `issuer`
  * must equal the configured one (RFC 8414 section 3.3), or it is a configuration error.
  */
-export function createDiscovery(issuer: string) {
+export function createDiscovery(issuer: string): Discover {
 	let pending: Promise<ServerMetadata> | undefined;
 
 	async function discover(fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> {
-		let lastStatus = 0;
+		let status = 0; // of the last answer
 		for (const url of metadataUrls(issuer)) {
-			let response: Response;
-			try {
-				response = await fetch(url, { headers: { accept: 'application/json' } });
-			} catch (cause) {
+			const response = await fetch(url, { headers: { accept: 'application/json' } }).catch((cause: unknown) => {
 				throw new TokenKeeperError('NETWORK_ERROR', `Discovery of ${issuer} got no answer`, { cause });
-			}
-			lastStatus = response.status;
+			});
+			status = response.status;
 			if (!response.ok) continue;
-			const metadata = (await response.json().catch(() => undefined)) as Partial<ServerMetadata> | undefined;
+			const metadata = (await response.json().catch(() => undefined)) as ServerMetadata | undefined;
 			if (metadata?.issuer !== issuer) {
-				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${String(metadata?.issuer)}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status: response.status });
+				throw new TokenKeeperError(code, `Discovery: ${url} describes issuer "${metadata?.issuer}", not the configured "${issuer}" (RFC 8414 section 3.3)`, { status });
 			}
-			return metadata as ServerMetadata;
+			return metadata;
 		}
-		throw new TokenKeeperError(code, `Discovery: ${issuer} publishes no OAuth 2.0 or OpenID Connect metadata (HTTP ${lastStatus})`, { status: lastStatus });
+		throw new TokenKeeperError(code, `Discovery: ${issuer} publishes no OAuth 2.0 or OpenID Connect metadata (HTTP ${status})`, { status });
 	}
 
-	return (fetch: typeof globalThis.fetch, code: ErrorCode): Promise<ServerMetadata> => {
-		pending ??= discover(fetch, code).catch((error: unknown) => {
+	return (fetch, code) =>
+		(pending ??= discover(fetch, code).catch((error: unknown) => {
 			pending = undefined;
 			throw error;
-		});
-		return pending;
-	};
+		}));
 }

@@ -5,8 +5,8 @@ export const base64url = (bytes: Uint8Array): string =>
 		.replaceAll('/', '_')
 		.replace(/=+$/, '');
 
-/** `bytes` random bytes from `crypto.getRandomValues`, base64url: 32 bytes make a 43-character PKCE verifier, 256 bits of state. */
-export const randomString = (bytes = 32): string => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+/** 32 random bytes from `crypto.getRandomValues`, base64url: a 43-character PKCE verifier, 256 bits of state or nonce. */
+export const randomString = (): string => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
 /** The S256 code challenge of a verifier (RFC 7636 section 4.2). */
 export async function s256(verifier: string): Promise<string> {

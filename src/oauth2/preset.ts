@@ -1,8 +1,8 @@
-import type { ErrorCode } from '../errors.js';
 import { TokenKeeperError } from '../errors.js';
 import type { EndpointContext, Endpoints, TokenKeeperOptions } from '../types.js';
-import { createDiscovery, type ServerMetadata } from './discovery.js';
-import { createRedirectLogin } from './redirect.js';
+import { createDiscovery } from './discovery.js';
+import { type FieldValue, setParams } from './form.js';
+import { createRedirectLogin, type Server } from './redirect.js';
 
 /** Options of the OAuth 2.0 preset. Give `issuer`, or the endpoints you need, or both (explicit endpoints win). */
 export interface OAuth2Options {
@@ -58,9 +58,6 @@ export interface OAuth2Options {
 	resource?: string | readonly string[];
 }
 
-/** The metadata fields that name an endpoint. */
-type EndpointField = Exclude<keyof ServerMetadata, 'issuer' | 'authorization_response_iss_parameter_supported'>;
-
 /** What `oauth2()` returns: spread it into the options of `createTokenKeeper`. */
 export type OAuth2Preset = Required<Pick<TokenKeeperOptions, 'endpoints' | 'redirectLogin'>>;
 
@@ -77,67 +74,39 @@ export type OAuth2Preset = Required<Pick<TokenKeeperOptions, 'endpoints' | 'redi
  * });
  */
 export function oauth2(options: OAuth2Options): OAuth2Preset {
-	const { issuer, clientId, clientSecret, scope } = options;
+	const { issuer, clientId, clientSecret, scope, resource } = options;
 	if (options.tokenEndpoint === undefined && issuer === undefined) throw new TypeError('oauth2() needs a tokenEndpoint or an issuer to discover it from');
-	const resource = typeof options.resource === 'string' ? [options.resource] : (options.resource ?? []);
 	const discover = issuer === undefined ? undefined : createDiscovery(issuer);
 
-	/** An endpoint given explicitly, else discovered; `undefined` when the server has none. */
-	const endpoint = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) =>
-		explicit ?? (discover ? (await discover(fetch, code))[field] : undefined);
-	const required = async (explicit: string | undefined, field: EndpointField, fetch: typeof globalThis.fetch, code: ErrorCode) => {
+	const endpoint: Server['endpoint'] = async (explicit, field, fetch, code) => explicit ?? (await discover?.(fetch, code))?.[field];
+	const required: Server['required'] = async (explicit, field, fetch, code) => {
 		const url = await endpoint(explicit, field, fetch, code);
 		if (url === undefined) throw new TokenKeeperError('CONFIGURATION_ERROR', `The server has no ${field}: configure it`);
 		return url;
 	};
 
-	const post = async (url: string, fields: Record<string, string | readonly string[] | undefined>, { fetch, signal }: EndpointContext) => {
-		const body = new URLSearchParams();
+	/** POSTs `fields` with the client's authentication: its id in the body, or its secret with HTTP Basic. */
+	const post = async (url: string, fields: Record<string, FieldValue>, { fetch, signal }: EndpointContext) => {
 		const headers: Record<string, string> = { accept: 'application/json' };
-		if (clientSecret === undefined) body.set('client_id', clientId);
-		else headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
-		for (const [name, value] of Object.entries(fields)) {
-			for (const item of typeof value === 'string' ? [value] : (value ?? [])) body.append(name, item);
-		}
+		if (clientSecret !== undefined) headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+		const body = setParams(new URLSearchParams(), { client_id: clientSecret === undefined ? clientId : undefined, ...fields });
 		return fetch(url, { method: 'POST', headers, body, signal });
 	};
-	const tokenEndpoint = (fetch: typeof globalThis.fetch, code: ErrorCode) => required(options.tokenEndpoint, 'token_endpoint', fetch, code);
+	const token: Server['token'] = async (fields, context, code) => post(await required(options.tokenEndpoint, 'token_endpoint', context.fetch, code), fields, context);
 
 	const endpoints: Endpoints = {
-		login: async ({ credentials, ...context }) =>
-			post(
-				await tokenEndpoint(context.fetch, 'LOGIN_FAILED'),
-				{ grant_type: 'password', username: String(credentials.username ?? ''), password: String(credentials.password ?? ''), scope, resource },
-				context,
-			),
-		refresh: async ({ refreshToken, ...context }) => post(await tokenEndpoint(context.fetch, 'REFRESH_FAILED'), { grant_type: 'refresh_token', refresh_token: refreshToken, resource }, context),
+		login: ({ credentials, ...context }) =>
+			token({ grant_type: 'password', username: String(credentials.username ?? ''), password: String(credentials.password ?? ''), scope, resource }, context, 'LOGIN_FAILED'),
+		refresh: ({ refreshToken, ...context }) => token({ grant_type: 'refresh_token', refresh_token: refreshToken, resource }, context, 'REFRESH_FAILED'),
 	};
 	if (options.revocationEndpoint !== undefined || issuer !== undefined) {
 		endpoints.logout = async ({ refreshToken, accessToken, ...context }) => {
 			const url = await endpoint(options.revocationEndpoint, 'revocation_endpoint', context.fetch, 'REFRESH_FAILED');
 			if (url === undefined) return; // the server offers no revocation
-			return post(url, refreshToken === undefined ? { token: accessToken, token_type_hint: 'access_token' } : { token: refreshToken, token_type_hint: 'refresh_token' }, context);
+			return post(url, { token: refreshToken ?? accessToken, token_type_hint: refreshToken === undefined ? 'access_token' : 'refresh_token' }, context);
 		};
 	}
-
-	const redirectLogin = createRedirectLogin({
-		clientId,
-		issuer,
-		redirectUri: options.redirectUri,
-		scope,
-		resource,
-		authorizationEndpoint: (fetch) => required(options.authorizationEndpoint, 'authorization_endpoint', fetch, 'LOGIN_FAILED'),
-		endSessionEndpoint: (fetch) => endpoint(options.endSessionEndpoint, 'end_session_endpoint', fetch, 'LOGIN_FAILED'),
-		// Read from the metadata when it is discovered anyway; with an explicit authorization endpoint, a server
-		// that publishes none simply makes no promise.
-		issParameterSupported: async (fetch) => {
-			if (!discover) return false;
-			const metadata = options.authorizationEndpoint === undefined ? await discover(fetch, 'LOGIN_FAILED') : await discover(fetch, 'LOGIN_FAILED').catch(() => undefined);
-			return metadata?.authorization_response_iss_parameter_supported === true;
-		},
-		exchange: async (fields, fetch, signal) => post(await tokenEndpoint(fetch, 'LOGIN_FAILED'), fields, { fetch, signal }),
-	});
-	return { endpoints, redirectLogin };
+	return { endpoints, redirectLogin: createRedirectLogin(options, { endpoint, required, token, discover }) };
 }
 
 /** `application/x-www-form-urlencoded` encoding of a client credential (RFC 6749 section 2.3.1). */
