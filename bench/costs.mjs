@@ -28,7 +28,7 @@ export const BEHAVIOURS = [
 	['wake-ups (timers that survive sleep, visibility, online, pageshow)', /^src\/schedule\.ts$/],
 	['options checked (a TypeError naming each bad option)', /^src\/options\.ts$/],
 	['oauth2(): discovery (RFC 8414, OIDC discovery)', /^src\/oauth2\/discovery\.ts$/],
-	['oauth2(): redirect login (PKCE, state, nonce, RFC 9207 iss, callback)', /^src\/oauth2\/(redirect|pkce)\.ts$/],
+	['oauth2(): redirect login (PKCE, state, nonce, RFC 9207 iss, callback)', /^src\/oauth2\/(redirect|pkce|form)\.ts$/],
 	['oauth2(): preset (token, refresh, revocation and end-session endpoints)', /^src\/oauth2\/preset\.ts$/],
 	['oauth2(): ID token checks (OIDC Core 3.1.3.7)', /^src\/oauth2\/id-token\.ts$/],
 	['dpop(): keys (WebCrypto, stored with the tokens)', /^src\/dpop\/(key|thumbprint)\.ts$/],
