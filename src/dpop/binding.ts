@@ -65,7 +65,7 @@ export interface DPoPBinding {
  */
 export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
 	if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: ${storage} cannot keep a CryptoKey: use 'indexeddb' or 'memory'`);
-	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
+	/** The server's clock minus ours (ms), from the `Date` of its latest answer. */
 	let skew = 0;
 	/** The answers to nonce retries. */
 	const retriedAnswers = new WeakSet<Response>();
@@ -83,15 +83,15 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>): Promise<Response> {
 		for (let retried = false; ; retried = true) {
 			const proof = await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
-			const sentAt = Date.now();
 			const response = await send(proof);
 			if (retried) retriedAnswers.add(response);
+			// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
+			// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
+			// never ahead of the server's clock.
 			const date = Date.parse(response.headers.get('date') ?? '');
-			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
-			const receivedAt = Date.now();
-			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
+			if (date) skew = date - Date.now();
 			seam.learnNonce(url, response);
-			if (retried || !(await isNonceChallenge(response, accessToken === undefined ? 'token' : 'resource'))) return response;
+			if (retried || !(await isNonceChallenge(response, accessToken ? 'resource' : 'token'))) return response;
 			void response.body?.cancel().catch(() => undefined);
 		}
 	}
@@ -135,7 +135,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			return withProof(key, undefined, 'POST', request.url, (proof) => {
 				const attempt = request.clone();
 				attempt.headers.set('DPoP', proof);
-				return fetch(attempt, init && { ...init, body: null, headers: attempt.headers }); // a null body keeps the clone's
+				return fetch(attempt, { ...init, body: null, headers: attempt.headers }); // a null body keeps the clone's
 			});
 		},
 		send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
