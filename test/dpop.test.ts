@@ -257,6 +257,9 @@ describe('nonce challenges', () => {
 		expect(hasNonceChallenge('DPoP algs="ES256", Bearer error="use_dpop_nonce"')).toBe(false);
 		expect(hasNonceChallenge('Basic realm="a, b", DPoP error = use_dpop_nonce , algs=ES256')).toBe(true);
 		expect(hasNonceChallenge('XDPoP error="use_dpop_nonce"')).toBe(false);
+		expect(hasNonceChallenge('DPoP algs=ES256, Bearer realm=api, error=use_dpop_nonce')).toBe(false);
+		expect(hasNonceChallenge('DPoP x-error=use_dpop_nonce')).toBe(false);
+		expect(hasNonceChallenge('Newauth title="Login to \\"apps\\", now", DPoP algs=ES256,error=use_dpop_nonce')).toBe(true);
 	});
 });
 
