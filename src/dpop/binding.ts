@@ -80,20 +80,18 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
 	 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
 	 */
-	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>): Promise<Response> {
-		for (let retried = false; ; retried = true) {
-			const proof = await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
-			const response = await send(proof);
-			if (retried) retriedAnswers.add(response);
-			// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
-			// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
-			// never ahead of the server's clock.
-			const date = Date.parse(response.headers.get('date') ?? '');
-			if (date) skew = date - Date.now();
-			seam.learnNonce(url, response);
-			if (retried || !(await isNonceChallenge(response, accessToken ? 'resource' : 'token'))) return response;
-			void response.body?.cancel().catch(() => undefined);
-		}
+	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>, retried?: boolean): Promise<Response> {
+		const response = await send(await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew }));
+		if (retried) retriedAnswers.add(response);
+		// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
+		// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
+		// never ahead of the server's clock.
+		const date = Date.parse(response.headers.get('date') ?? '');
+		if (date) skew = date - Date.now();
+		seam.learnNonce(url, response);
+		if (retried || !(await isNonceChallenge(response, accessToken ? 'resource' : 'token'))) return response;
+		void response.body?.cancel().catch(() => undefined);
+		return withProof(key, accessToken, method, url, send, true);
 	}
 
 	const binding: DPoPBinding = {
