@@ -130,11 +130,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			if (request.method !== 'POST') return fetch(input, init);
 			// a body is read by a send: each send gets its own clone of the untouched original; the init's other fields
 			// (undici's dispatcher, a framework's cache option) go along
-			return withProof(key, undefined, 'POST', request.url, (proof) => {
-				const attempt = request.clone();
-				attempt.headers.set('DPoP', proof);
-				return fetch(attempt, { ...init, body: null, headers: attempt.headers }); // a null body keeps the clone's
-			});
+			return withProof(key, undefined, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['DPoP', proof]] })); // a null body keeps the clone's
 		},
 		send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
 	};

@@ -33,7 +33,7 @@ export async function isNonceChallenge(response: DPoPResponse, where: 'token' | 
 					(await response
 						.clone()
 						.json()
-						.catch(() => null)) as { error?: unknown } | null
+						.catch(() => undefined)) as { error?: unknown } | undefined
 				)?.error === 'use_dpop_nonce')
 	);
 }
