@@ -251,6 +251,15 @@ describe('nonce challenges', () => {
 		expect(hasNonceChallenge('Bearer abc==, DPoP error="invalid_dpop_proof"')).toBe(false);
 		expect(hasNonceChallenge('DPoP error="use_dpop_nonce_not"')).toBe(false);
 		expect(hasNonceChallenge('')).toBe(false);
+		// A comma inside a quoted string starts no challenge; spaces around `=` and before the next comma are allowed.
+		expect(hasNonceChallenge('Bearer error_description="no, DPoP error=use_dpop_nonce, here"')).toBe(false);
+		expect(hasNonceChallenge('DPoP error_description="a, error=use_dpop_nonce"')).toBe(false);
+		expect(hasNonceChallenge('DPoP algs="ES256", Bearer error="use_dpop_nonce"')).toBe(false);
+		expect(hasNonceChallenge('Basic realm="a, b", DPoP error = use_dpop_nonce , algs=ES256')).toBe(true);
+		expect(hasNonceChallenge('XDPoP error="use_dpop_nonce"')).toBe(false);
+		expect(hasNonceChallenge('DPoP algs=ES256, Bearer realm=api, error=use_dpop_nonce')).toBe(false);
+		expect(hasNonceChallenge('DPoP x-error=use_dpop_nonce')).toBe(false);
+		expect(hasNonceChallenge('Newauth title="Login to \\"apps\\", now", DPoP algs=ES256,error=use_dpop_nonce')).toBe(true);
 	});
 });
 

@@ -65,7 +65,7 @@ export interface DPoPBinding {
  */
 export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: unknown): DPoPBinding {
 	if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: ${storage} cannot keep a CryptoKey: use 'indexeddb' or 'memory'`);
-	/** The server's clock minus ours (ms), from the `Date` of its latest answer (as the keeper estimates it for expiry, estimateSkew in tokens.ts). */
+	/** The server's clock minus ours (ms), from the `Date` of its latest answer. */
 	let skew = 0;
 	/** The answers to nonce retries. */
 	const retriedAnswers = new WeakSet<Response>();
@@ -80,20 +80,18 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 	 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
 	 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
 	 */
-	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>): Promise<Response> {
-		for (let retried = false; ; retried = true) {
-			const proof = await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew });
-			const sentAt = Date.now();
-			const response = await send(proof);
-			if (retried) retriedAnswers.add(response);
-			const date = Date.parse(response.headers.get('date') ?? '');
-			// the server stamped its Date between our send and now, to the second: outside that window, the nearest bound
-			const receivedAt = Date.now();
-			if (Number.isFinite(date)) skew = Math.max(0, date - receivedAt) + Math.min(0, date + 999 - sentAt);
-			seam.learnNonce(url, response);
-			if (retried || !(await isNonceChallenge(response, accessToken === undefined ? 'token' : 'resource'))) return response;
-			void response.body?.cancel().catch(() => undefined);
-		}
+	async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>, retried?: boolean): Promise<Response> {
+		const response = await send(await seam.proof({ key, method: new Request(url, { method }).method, url, accessToken, now: Date.now() + skew }));
+		if (retried) retriedAnswers.add(response);
+		// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
+		// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
+		// never ahead of the server's clock.
+		const date = Date.parse(response.headers.get('date') ?? '');
+		if (date) skew = date - Date.now();
+		seam.learnNonce(url, response);
+		if (retried || !(await isNonceChallenge(response, accessToken ? 'resource' : 'token'))) return response;
+		void response.body?.cancel().catch(() => undefined);
+		return withProof(key, accessToken, method, url, send, true);
 	}
 
 	const binding: DPoPBinding = {
@@ -132,11 +130,7 @@ export function bindDPoP(seam: DPoP, fetch: typeof globalThis.fetch, storage?: u
 			if (request.method !== 'POST') return fetch(input, init);
 			// a body is read by a send: each send gets its own clone of the untouched original; the init's other fields
 			// (undici's dispatcher, a framework's cache option) go along
-			return withProof(key, undefined, 'POST', request.url, (proof) => {
-				const attempt = request.clone();
-				attempt.headers.set('DPoP', proof);
-				return fetch(attempt, init && { ...init, body: null, headers: attempt.headers }); // a null body keeps the clone's
-			});
+			return withProof(key, undefined, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['DPoP', proof]] })); // a null body keeps the clone's
 		},
 		send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
 	};

@@ -37,6 +37,9 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 	if (!Object.hasOwn(ALGORITHM, algorithm)) throw new TypeError(`dpop: unknown algorithm ${algorithm}`);
 	// The servers' nonces, one per origin (RFC 9449 sections 8 and 9: a nonce is its server's).
 	const nonces = new Map<string, string>();
+	const refuse = (message: string): never => {
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: ${message}`);
+	};
 	const origin = (url: string | URL) => new URL(url).origin;
 	const seam: DPoP = {
 		algorithm,
@@ -54,15 +57,11 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 		checkTokenType(tokenType) {
 			// RFC 6749 section 5.1: token_type is case-insensitive.
 			const type = String(tokenType).toLowerCase();
-			if (type === 'dpop') return 'DPoP';
-			if (type === 'bearer' && allowBearer) return 'Bearer';
-			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: token_type ${type} refused (allowBearer accepts Bearer)`);
+			return type === 'dpop' ? 'DPoP' : type === 'bearer' && allowBearer ? 'Bearer' : refuse(`token_type ${type} refused (allowBearer accepts Bearer)`);
 		},
 		binds(tokenType, claims, key) {
-			if (seam.checkTokenType(tokenType) === 'Bearer') return false;
 			const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
-			if (jkt !== undefined && jkt !== key.thumbprint) throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'DPoP: cnf.jkt names another key');
-			return true;
+			return seam.checkTokenType(tokenType) === 'DPoP' && (jkt === undefined || jkt === key.thumbprint || refuse('cnf.jkt names another key'));
 		},
 		bind: (fetch, storage) => bindDPoP(seam, fetch, storage),
 	};

@@ -15,4 +15,6 @@ export const base64url = (bytes: Uint8Array): string =>
 export const base64urlJson = (value: unknown): string => base64url(utf8(JSON.stringify(value)));
 
 /** base64url of the SHA-256 of the UTF-8 of `text`: `ath` (RFC 9449 section 4.2) and JWK thumbprints (RFC 7638). */
-export const sha256 = async (text: string): Promise<string> => base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text))));
+export async function sha256(text: string): Promise<string> {
+	return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+}

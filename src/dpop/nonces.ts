@@ -6,16 +6,13 @@ export type DPoPResponse = Pick<Response, 'headers' | 'status' | 'url' | 'clone'
  * section 9): challenges and their parameters parsed as RFC 9110 section 11.6.1 writes them, so a
  * `Bearer error=…` beside it or the words inside a quoted `error_description` do not count.
  */
-export function hasNonceChallenge(header: string): boolean {
-	let scheme = '';
-	// A token followed by `=` is a parameter (its value a token or a quoted string); a bare token starts a challenge.
-	for (const [, name = '', quoted, token = quoted] of header.matchAll(/([^\s,="]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*)))?/g)) {
-		const lower = name.toLowerCase();
-		if (token === undefined) scheme = lower;
-		else if (scheme === 'dpop' && lower === 'error' && token === 'use_dpop_nonce') return true;
-	}
-	return false;
-}
+// One pattern, from the header's start: list members (quoted strings taken whole, commas and all) up to a `DPoP`
+// challenge (RFC 9110's auth-scheme, then 1*SP); then its own parameters, each comma followed by another parameter
+// (token BWS "="), never by the next challenge's scheme; then an `error` whose value is `use_dpop_nonce`, quoted or
+// not, up to the parameter's end. Schemes and parameter names are case-insensitive (RFC 9110 section 11.1); the flag
+// makes the value so too.
+export const hasNonceChallenge = (header: string): boolean =>
+	/^(?:(?:[^,"]|"(?:[^"\\]|\\.)*")*,)*?\s*dpop\s+(?:(?:[^,"]|"(?:[^"\\]|\\.)*")*,\s*(?=[^\s,="]+\s*=))*?error\s*=\s*("?)use_dpop_nonce\1\s*(?:,|$)/i.test(header);
 
 /**
  * Whether an answer asks for a proof with a new nonce, and gives one: a token endpoint's `400` with
@@ -36,7 +33,7 @@ export async function isNonceChallenge(response: DPoPResponse, where: 'token' | 
 					(await response
 						.clone()
 						.json()
-						.catch(() => null)) as { error?: unknown } | null
+						.catch(() => undefined)) as { error?: unknown } | undefined
 				)?.error === 'use_dpop_nonce')
 	);
 }

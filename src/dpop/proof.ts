@@ -8,14 +8,6 @@ import type { DPoPProofRequest } from './seam.js';
  * Held by the key, so that it goes with the key at logout and keeps no token of an ended session alive.
  */
 const lastAth = new WeakMap<DPoPKey, [token: string, ath: Promise<string>]>();
-function athOf(key: DPoPKey, token: string): Promise<string> {
-	let last = lastAth.get(key);
-	if (last?.[0] !== token) {
-		last = [token, sha256(token)];
-		lastAth.set(key, last);
-	}
-	return last[1];
-}
 
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
@@ -26,13 +18,18 @@ function athOf(key: DPoPKey, token: string): Promise<string> {
  * request.headers.set('DPoP', await createDPoPProof({ key, method: 'GET', url, accessToken, now: Date.now() + skewMs }, nonce));
  */
 export async function createDPoPProof({ key, method, url, accessToken, now }: DPoPProofRequest, nonce?: string): Promise<string> {
+	let last = lastAth.get(key);
+	if (accessToken !== undefined && last?.[0] !== accessToken) {
+		last = [accessToken, sha256(accessToken)];
+		lastAth.set(key, last);
+	}
 	// The claims JSON leaves out an undefined `ath` or `nonce`. `htu`: the URL's serialisation has no `?` or `#` before its query.
 	const claims = {
 		jti: crypto.randomUUID(),
 		htm: method,
 		htu: new URL(url).href.replace(/[?#].*/, ''),
 		iat: Math.floor(now / 1000),
-		ath: accessToken === undefined ? undefined : await athOf(key, accessToken),
+		ath: accessToken === undefined ? undefined : await last?.[1],
 		nonce,
 	};
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
