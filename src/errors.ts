@@ -46,14 +46,17 @@ export interface ErrorDetails {
  * }
  */
 export class TokenKeeperError extends Error {
-	override readonly name = 'TokenKeeperError';
-	readonly code: ErrorCode;
-	readonly status: number | undefined;
-	readonly oauthError: string | undefined;
-	readonly retryAfterMs: number | undefined;
+	// Declared, then set in the constructor: a class field is compiled for older targets into a helper of
+	// its own, and the values are the same own, enumerable properties either way.
+	declare readonly name: 'TokenKeeperError';
+	declare readonly code: ErrorCode;
+	declare readonly status: number | undefined;
+	declare readonly oauthError: string | undefined;
+	declare readonly retryAfterMs: number | undefined;
 
 	constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
 		super(message, details.cause === undefined ? undefined : { cause: details.cause });
+		this.name = 'TokenKeeperError';
 		this.code = code;
 		this.status = details.status;
 		this.oauthError = details.oauthError;
