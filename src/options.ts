@@ -38,8 +38,38 @@ function milliseconds(value: unknown, option: string, min: number, max?: number)
 	return value as number;
 }
 
-/** Whether `value` has the methods a storage adapter needs. */
-const isAdapter = (value: object) => ['get', 'set', 'delete'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isA = (type: 'string' | 'boolean' | 'function') => (value: unknown) => typeof value === type;
+
+/**
+ * The options other than the durations, in the order they are checked: each with the test a value of it
+ * passes (`undefined` always does) and, for the message, what it takes.
+ */
+const CHECKS: readonly (readonly [option: string, fits: (value: unknown) => boolean, what: string])[] = [
+	['apiUrl', isA('string'), 'a URL string'],
+	[
+		'endpoints',
+		// an object whose endpoints are each a URL or a function; a wrong one is refused by its own name
+		(endpoints) =>
+			isObject(endpoints) &&
+			!Array.isArray(endpoints) &&
+			ENDPOINTS.every((key) => {
+				const endpoint = endpoints[key];
+				return endpoint === undefined || typeof endpoint === 'string' || typeof endpoint === 'function' || refuse(`endpoints.${key}`, 'a URL string or a function', endpoint);
+			}),
+		'an object of URLs or functions',
+	],
+	[
+		'storage',
+		(storage) => STORAGE_NAMES.includes(storage as string) || (isObject(storage) && ['get', 'set', 'delete'].every((method) => typeof storage[method] === 'function')),
+		`${STORAGE_NAMES.map((choice) => `'${choice}'`).join(', ')} or an adapter with get, set and delete`,
+	],
+	['name', (name) => typeof name === 'string' && name !== '', 'a non-empty string'],
+	['trustedOrigins', (origins) => Array.isArray(origins) && origins.every(isA('string')), 'an array of origin strings'],
+	['crossTab', isA('boolean'), 'true or false'],
+	['fetch', isA('function'), 'a fetch function'],
+	['redirectLogin', isObject, 'what oauth2() returns'],
+];
 
 /**
  * Checks the options of `createTokenKeeper`, so that one that cannot work fails at once, with a `TypeError`
@@ -50,26 +80,11 @@ const isAdapter = (value: object) => ['get', 'set', 'delete'].every((method) => 
  * checkOptions({ timeout: Infinity }); // TypeError: tokenkeeper: timeout takes milliseconds (a finite number from 1 to 2147483647), not Infinity
  */
 export function checkOptions(options: TokenKeeperOptions): CheckedOptions {
-	if (typeof options !== 'object' || options === null || Array.isArray(options)) refuse('createTokenKeeper', 'an options object', options);
-	const { apiUrl, endpoints, storage, name, trustedOrigins, crossTab, fetch, redirectLogin } = options as Record<string, unknown>;
-	if (apiUrl !== undefined && typeof apiUrl !== 'string') refuse('apiUrl', 'a URL string', apiUrl);
-	if (endpoints !== undefined) {
-		if (typeof endpoints !== 'object' || endpoints === null || Array.isArray(endpoints)) refuse('endpoints', 'an object of URLs or functions', endpoints);
-		for (const key of ENDPOINTS) {
-			const endpoint = (endpoints as Record<string, unknown>)[key];
-			if (endpoint !== undefined && typeof endpoint !== 'string' && typeof endpoint !== 'function') refuse(`endpoints.${key}`, 'a URL string or a function', endpoint);
-		}
+	if (!isObject(options) || Array.isArray(options)) refuse('createTokenKeeper', 'an options object', options);
+	for (const [option, fits, what] of CHECKS) {
+		const value = (options as Record<string, unknown>)[option];
+		if (value !== undefined && !fits(value)) refuse(option, what, value);
 	}
-	if (storage !== undefined && !(typeof storage === 'string' && STORAGE_NAMES.includes(storage)) && !(typeof storage === 'object' && storage !== null && isAdapter(storage))) {
-		refuse('storage', `${STORAGE_NAMES.map((choice) => `'${choice}'`).join(', ')} or an adapter with get, set and delete`, storage);
-	}
-	if (name !== undefined && (typeof name !== 'string' || name === '')) refuse('name', 'a non-empty string', name);
-	if (trustedOrigins !== undefined && !(Array.isArray(trustedOrigins) && trustedOrigins.every((origin) => typeof origin === 'string'))) {
-		refuse('trustedOrigins', 'an array of origin strings', trustedOrigins);
-	}
-	if (crossTab !== undefined && typeof crossTab !== 'boolean') refuse('crossTab', 'true or false', crossTab);
-	if (fetch !== undefined && typeof fetch !== 'function') refuse('fetch', 'a fetch function', fetch);
-	if (redirectLogin !== undefined && (typeof redirectLogin !== 'object' || redirectLogin === null)) refuse('redirectLogin', 'what oauth2() returns', redirectLogin);
 	return {
 		timeout: milliseconds(options.timeout, 'timeout', 1, MAX_TIMER_DELAY),
 		refreshBefore: milliseconds(options.refreshBefore, 'refreshBefore', 0),
