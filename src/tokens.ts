@@ -73,6 +73,9 @@ export function estimateSkew(serverSecondsMs: number, receipt: Receipt): number 
 	return Number.isFinite(high) ? high : low;
 }
 
+/** `seconds` after the request was sent (when it was received, for tokens handed over by the app), in the local clock. */
+const inSeconds = (seconds: number, receipt: Receipt) => (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + seconds * 1000;
+
 /**
  * When the access token expires, in the local clock. `undefined` (use it until a 401) when the answer does
  * not say, or says what no clock explains (a lifetime of zero or less). A token whose lifetime ran out on the way
@@ -84,7 +87,7 @@ function expiryOf(response: Record<string, unknown>, claims: Claims | null, rece
 	const iat = finiteNumber(claims?.iat);
 	const expiresIn = finiteNumber(field(response, 'expires_in', 'expiresIn'));
 	if (exp !== undefined && iat !== undefined) return exp > iat ? exp * 1000 - estimateSkew(iat * 1000, receipt) : undefined;
-	if (expiresIn !== undefined) return expiresIn > 0 ? (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000 : undefined;
+	if (expiresIn !== undefined) return expiresIn > 0 ? inSeconds(expiresIn, receipt) : undefined;
 	if (exp === undefined) return undefined;
 	return exp * 1000 - (receipt.serverDate === undefined ? 0 : estimateSkew(receipt.serverDate, receipt));
 }
@@ -92,7 +95,7 @@ function expiryOf(response: Record<string, unknown>, claims: Claims | null, rece
 /** When the refresh token expires: `refresh_expires_in` (Keycloak and others) or a JWT refresh token's `exp`. */
 function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string | undefined, receipt: Receipt): number | undefined {
 	const expiresIn = finiteNumber(response.refresh_expires_in ?? response.refreshExpiresIn);
-	if (expiresIn !== undefined && expiresIn > 0) return (Number.isFinite(receipt.sentAt) ? receipt.sentAt : receipt.receivedAt) + expiresIn * 1000;
+	if (expiresIn !== undefined && expiresIn > 0) return inSeconds(expiresIn, receipt);
 	const exp = refreshToken === undefined ? undefined : finiteNumber(decodeClaims(refreshToken)?.exp);
 	return exp === undefined ? undefined : exp * 1000;
 }
@@ -120,8 +123,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 	if (!bound && tokenType.toLowerCase() !== 'bearer') {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `token_type ${tokenType} is not Bearer`);
 	}
-	const expiry = expiryOf(response, claims, receipt);
-	const expiresAt = expiry !== undefined && Number.isFinite(expiry) ? expiry : undefined; // past what a number holds says nothing
+	const expiresAt = finiteNumber(expiryOf(response, claims, receipt)); // past what a number holds says nothing
 	const newRefreshToken = optionalString(field(response, 'refresh_token', 'refreshToken'));
 	const refreshToken = newRefreshToken ?? previous?.refreshToken;
 	const refreshExpiresAt = newRefreshToken === undefined ? previous?.refreshExpiresAt : refreshExpiryOf(response, newRefreshToken, receipt);
@@ -138,7 +140,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 		scope,
 		idToken,
 		expiresAt,
-		refreshExpiresAt: refreshExpiresAt !== undefined && Number.isFinite(refreshExpiresAt) ? refreshExpiresAt : undefined,
+		refreshExpiresAt: finiteNumber(refreshExpiresAt),
 	};
 }
 
