@@ -19,19 +19,13 @@ export function baseUrl(): string | undefined {
 	return globalThis.location?.href;
 }
 
-/** Getters found, by prototype and name: the lookup walks the prototype chain (happy-dom's classes inherit theirs). */
-const getters = new WeakMap<object, Map<string, ((this: unknown) => unknown) | undefined>>();
-
+/** The getter `name` of `prototype` or of one it inherits from (happy-dom's classes inherit theirs). */
 function getterOf(prototype: object, name: string): ((this: unknown) => unknown) | undefined {
-	const byName = getters.get(prototype) ?? new Map<string, ((this: unknown) => unknown) | undefined>();
-	getters.set(prototype, byName);
-	if (byName.has(name)) return byName.get(name);
-	let getter: ((this: unknown) => unknown) | undefined;
-	for (let object: object | null = prototype; object !== null && getter === undefined; object = Object.getPrototypeOf(object)) {
-		getter = Object.getOwnPropertyDescriptor(object, name)?.get;
+	for (let object: object | null = prototype; object !== null; object = Object.getPrototypeOf(object)) {
+		const getter = Object.getOwnPropertyDescriptor(object, name)?.get;
+		if (getter) return getter;
 	}
-	byName.set(name, getter);
-	return getter;
+	return undefined;
 }
 
 /**
