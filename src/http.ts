@@ -29,6 +29,11 @@ export interface Authorizer {
 }
 
 const bearer = (token: string) => `Bearer ${token}`;
+/** Puts the token (and the DPoP proof of a bound one) on a request's headers. */
+const sign = (headers: Headers, authorization: string, proof?: string) => {
+	headers.set('authorization', authorization);
+	if (proof) headers.set('dpop', proof);
+};
 /** Thrown inside a DPoP send whose token ran out while its proof was signed. */
 const RAN_OUT = Symbol('ran out');
 /**
@@ -113,8 +118,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 				url,
 				init?.method ?? 'GET',
 				(authorization, proof) => {
-					headers.set('authorization', authorization);
-					if (proof) headers.set('dpop', proof);
+					sign(headers, authorization, proof);
 					return fetch(input, { ...init, headers });
 				},
 				() => fetch(input, init),
@@ -131,8 +135,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 			request.method,
 			(authorization, proof) => {
 				const attempt = attempts.shift() ?? request;
-				attempt.headers.set('authorization', authorization);
-				if (proof) attempt.headers.set('dpop', proof);
+				sign(attempt.headers, authorization, proof);
 				return fetch(attempt, fetchOnly);
 			},
 			() => fetch(request, fetchOnly),
