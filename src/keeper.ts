@@ -77,7 +77,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const machine = createSessionMachine(emit);
 	const reportError = (error: TokenKeeperError, extra: { retryInMs?: number; trigger?: RefreshTrigger } = {}) => emit(machine.session, { type: 'error', at: Date.now(), error, ...extra });
 
-	const store = createTokenStore(options.storage, name, lifetime.signal, (error) => reportError(error));
+	const store = createTokenStore(options.storage, name, lifetime.signal, reportError);
 	const tabs = createTabs(name, options.crossTab ?? inBrowser(), timeout + 2000, onTabMessage, lifetime.signal);
 	const schedule = createSchedule(onWake, lifetime.signal);
 	const gate = createRetryGate();

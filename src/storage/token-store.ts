@@ -22,21 +22,17 @@ export interface TokenStore {
 
 const sameSet = (a: unknown, b: TokenSet) => isTokenSet(a) && a.sid === b.sid && a.accessToken === b.accessToken;
 
-interface Choice {
-	adapter: StorageAdapter;
-	/** Other tabs read the same values. */
-	shared: boolean;
-	/** A built-in browser storage that may be replaced by memory when it fails. */
-	replaceable: boolean;
-}
+/**
+ * The adapter of a `storage` option; whether other tabs read the same values; whether it is a built-in browser
+ * storage that may be replaced by memory when it fails.
+ */
+type Choice = [adapter: StorageAdapter, shared: boolean, replaceable: boolean];
 
 function chooseAdapter(choice: TokenKeeperOptions['storage'], lifetime: AbortSignal): Choice {
-	if (typeof choice === 'object' && choice !== null) return { adapter: choice, shared: true, replaceable: false };
-	if (choice === 'localStorage' || choice === 'sessionStorage') {
-		return { adapter: webStorageAdapter(choice), shared: choice === 'localStorage', replaceable: true };
-	}
-	if (choice === 'memory' || typeof indexedDB === 'undefined') return { adapter: memoryAdapter(), shared: false, replaceable: false };
-	return { adapter: indexedDbAdapter(lifetime), shared: true, replaceable: true };
+	if (typeof choice === 'object' && choice !== null) return [choice, true, false];
+	if (choice === 'localStorage' || choice === 'sessionStorage') return [webStorageAdapter(choice), choice === 'localStorage', true];
+	if (choice === 'memory' || typeof indexedDB === 'undefined') return [memoryAdapter(), false, false];
+	return [indexedDbAdapter(lifetime), true, true];
 }
 
 /**
@@ -46,27 +42,26 @@ function chooseAdapter(choice: TokenKeeperOptions['storage'], lifetime: AbortSig
  */
 export function createTokenStore(choice: TokenKeeperOptions['storage'], name: string, lifetime: AbortSignal, onFallback: (error: TokenKeeperError) => void): TokenStore {
 	const key = `tokenkeeper:${name}`;
-	let { adapter, shared, replaceable } = chooseAdapter(choice, lifetime);
+	let [adapter, shared, replaceable] = chooseAdapter(choice, lifetime);
 
 	/** One operation at a time, in the order asked: a clear asked after a write is never overtaken by it. */
 	let queue: Promise<unknown> = Promise.resolve();
 	const run = <T>(operation: string, use: (adapter: StorageAdapter) => T | Promise<T>): Promise<T> => {
-		const next = queue.then(() => attempt(operation, use));
+		const next = queue.then(async () => {
+			try {
+				return await use(adapter);
+			} catch (cause) {
+				const error = new TokenKeeperError('STORAGE_FAILED', `Storage ${operation} failed: ${(cause as Error | null)?.message ?? String(cause)}`, { cause });
+				if (!replaceable) throw error;
+				adapter = memoryAdapter();
+				shared = false;
+				replaceable = false;
+				onFallback(new TokenKeeperError('STORAGE_FAILED', `${error.message}; tokens kept in memory`, { cause }));
+				return use(adapter);
+			}
+		});
 		queue = next.catch(() => undefined);
 		return next;
-	};
-	const attempt = async <T>(operation: string, use: (adapter: StorageAdapter) => T | Promise<T>): Promise<T> => {
-		try {
-			return await use(adapter);
-		} catch (cause) {
-			const error = new TokenKeeperError('STORAGE_FAILED', `Storage ${operation} failed: ${(cause as Error | null)?.message ?? String(cause)}`, { cause });
-			if (!replaceable) throw error;
-			adapter = memoryAdapter();
-			shared = false;
-			replaceable = false;
-			onFallback(new TokenKeeperError('STORAGE_FAILED', `${error.message}; tokens kept in memory`, { cause }));
-			return use(adapter);
-		}
 	};
 
 	/**
