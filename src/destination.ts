@@ -19,28 +19,23 @@ export function baseUrl(): string | undefined {
 	return globalThis.location?.href;
 }
 
-/** The getter `name` of `prototype` or of one it inherits from (happy-dom's classes inherit theirs). */
-function getterOf(prototype: object, name: string): ((this: unknown) => unknown) | undefined {
-	for (let object: object | null = prototype; object !== null; object = Object.getPrototypeOf(object)) {
-		const getter = Object.getOwnPropertyDescriptor(object, name)?.get;
-		if (getter) return getter;
-	}
-	return undefined;
-}
-
 /**
  * This realm's getter `name` of `prototype`, called on `value`: its result, or `undefined` when `value` is
  * not of that interface. Never `instanceof`: an object made with `Object.create(Request.prototype)` passes
  * that, and fetch would still read it as a string.
  */
 function brandRead(prototype: object | undefined, name: string, value: object): unknown {
-	const getter = prototype && getterOf(prototype, name);
-	if (getter === undefined) return undefined;
-	try {
-		return getter.call(value);
-	} catch {
-		return undefined; // the brand check refused it
+	// the getter is found on the prototype or one it inherits from (happy-dom's classes inherit theirs)
+	for (let object = prototype ?? null; object !== null; object = Object.getPrototypeOf(object)) {
+		const getter = Object.getOwnPropertyDescriptor(object, name)?.get;
+		if (!getter) continue;
+		try {
+			return getter.call(value);
+		} catch {
+			return undefined; // the brand check refused it
+		}
 	}
+	return undefined;
 }
 
 /** The URL of a `Request` of any realm, or `undefined` when `input` is none. */

@@ -28,7 +28,6 @@ export interface Authorizer {
 	dpop?: DPoPBinding | undefined;
 }
 
-const bearer = (token: string) => `Bearer ${token}`;
 /** Puts the token (and the DPoP proof of a bound one) on a request's headers. */
 const sign = (headers: Headers, authorization: string, proof?: string) => {
 	headers.set('authorization', authorization);
@@ -75,7 +74,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 		// a bound token goes with a fresh proof of its key each time (RFC 9449 section 7), or not at all
 		const { dpop } = authorizer;
 		const attempt = async (grant: Grant, again = true): Promise<Response> => {
-			if (!grant.key) return send(bearer(grant.token));
+			if (!grant.key) return send(`Bearer ${grant.token}`);
 			if (!dpop) return unsigned();
 			try {
 				return await dpop.send(grant.key, grant.token, method, url.href, (authorization, proof) => {
