@@ -62,17 +62,17 @@ export const TARGETS = {
  * measure now, so that no change grows an app unnoticed. Lower them as the entries shrink toward the targets.
  */
 export const BUDGETS = {
-	'password login + auth.fetch': 10_900,
-	'oauth2() redirect login + auth.fetch': 13_700,
-	'oauth2() + a ky 1 client (tokenkeeper/ky)': 19_250,
-	'script-tag bundle, everything': 21_200,
+	'password login + auth.fetch': 10_650,
+	'oauth2() redirect login + auth.fetch': 13_200,
+	'oauth2() + a ky 1 client (tokenkeeper/ky)': 18_800,
+	'script-tag bundle, everything': 20_750,
 };
 
 /**
  * What DPoP may add to the oauth2() app: its ceiling is that app's measured size plus `DPOP_BUDGET` (3 % over the
- * 1,496 B it adds now), its target that plus `DPOP_TARGET` (the DPoP issue's 1,200 B, not met yet).
+ * 1,412 B it adds now), its target that plus `DPOP_TARGET` (the DPoP issue's 1,200 B, not met yet).
  */
-export const DPOP_BUDGET = 1_540;
+export const DPOP_BUDGET = 1_460;
 export const DPOP_TARGET = 1_200;
 
 const gzip = (code) => gzipSync(code, { level: 9 }).length;
