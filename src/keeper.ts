@@ -58,8 +58,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const trusts = trustedOriginsOf(options);
 	const timed = (signal?: AbortSignal) => withTimeout(signal ? [signal, lifetime.signal] : [lifetime.signal], timeout);
 	const listeners = new Set<Listener>();
-	const seam = options.dpop;
-	const bound = seam?.bind(fetch, options.storage);
+	const bound = options.dpop?.(fetch, options.storage);
 	/** The fetch of a token endpoint call for `key`: with a DPoP proof of it when there is one (RFC 9449 section 5). */
 	const tokenFetch = (key: DPoPKey | undefined) => (key && bound ? bound.tokenFetch(key) : fetch);
 
@@ -198,7 +197,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		timing,
 		refresh: calls.refresh,
 		fetch,
-		dpop: seam,
+		dpop: bound,
 		tokenFetch: (set) => tokenFetch(set.dpop),
 		timed,
 		readShared,
@@ -211,7 +210,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	});
 
 	async function startSession(answer: TokenAnswer, key?: DPoPKey): Promise<Session> {
-		const set = toTokenSet(answer.body, answer.receipt, undefined, seam, key);
+		const set = toTokenSet(answer.body, answer.receipt, undefined, bound, key);
 		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
 		machine.move(machine.ticket(), set, { type: 'login' });
 		gate.succeeded(timing.dueOnArrival(set));
@@ -312,9 +311,9 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		fetch,
 		timed: () => timed(),
 		ready,
-		startSession: (answer) => startSession(answer, bound?.takeExchangeKey()),
+		startSession,
 		reportError,
-		...bound?.redirect(name),
+		...bound?.redirect(name, startSession),
 	};
 	const redirectFlow = (): RedirectLogin => {
 		if (!options.redirectLogin) throw new TokenKeeperError('CONFIGURATION_ERROR', 'Redirect login needs oauth2({ … }) in the options');
@@ -330,7 +329,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			const login = calls.login;
 			if (!login) throw new TokenKeeperError('CONFIGURATION_ERROR', 'No login endpoint');
 			await ready;
-			const key = await seam?.newKey(); // a new key at every login, before anything is sent
+			const key = await bound?.newKey(); // a new key at every login, before anything is sent
 			const answer = await callTokenEndpoint(() => login({ credentials, signal: timed(), fetch: tokenFetch(key) }), 'LOGIN_FAILED', 'Login', lifetime.signal);
 			return startSession(answer, key);
 		},

@@ -1,7 +1,7 @@
 import { asTokenKeeperError, callTokenEndpoint, type TokenAnswer } from './endpoints.js';
 import { TokenKeeperError } from './errors.js';
 import { classifyRefreshFailure, endReason } from './failures.js';
-import type { DPoP } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
+import type { DPoPBinding } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import type { TokenStore } from './storage/token-store.js';
@@ -20,7 +20,7 @@ export interface RefreshParts {
 	refresh: EndpointFunctions['refresh'];
 	fetch: typeof globalThis.fetch;
 	/** The `dpop` option: a refreshed set stays bound to its key. */
-	dpop: DPoP | undefined;
+	dpop: DPoPBinding | undefined;
 	/** The fetch of a refresh of `set`: with a DPoP proof of its key when it is bound. */
 	tokenFetch(set: TokenSet): typeof globalThis.fetch;
 	/** A signal that also aborts after the keeper's timeout. */

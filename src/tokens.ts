@@ -1,5 +1,5 @@
 import { jwtDecode } from 'jwt-decode';
-import type { DPoP, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
+import type { DPoPBinding, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { TokenKeeperError } from './errors.js';
 import type { Claims, TokenResponse } from './types.js';
 
@@ -104,7 +104,7 @@ function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string
  * Turns a token response into a token set. Throws `INVALID_TOKEN_RESPONSE` for anything that is not one.
  * A response without a refresh token keeps the previous one (RFC 6749 section 6).
  */
-export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoP, key = previous?.dpop): TokenSet {
+export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoPBinding, key = previous?.dpop): TokenSet {
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Not a token response: ${raw === null ? 'null' : typeof raw}`);
 	}

@@ -11,24 +11,24 @@ import { verifyDPoPProof } from '../src/testing/index.js';
 // What the key's persistence rests on, in a real browser (Debian's Chromium): a non-extractable
 // CryptoKey inside the key record survives IndexedDB and a BroadcastChannel to another tab, and the
 // copy signs proofs that the test kit verifies against the first tab's thumbprint. The pages run
-// tokenkeeper/dpop itself, bundled from the sources.
+// tokenkeeper/dpop's own functions, bundled from the sources.
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const API = 'https://api.example.com/me';
 
-/** src/dpop as one browser script that sets `window.dpop`, the TypeScript stripped file by file. */
+/** src/dpop's functions (test/dpop-seam.ts) as one browser script that sets `window.dpop`, the TypeScript stripped file by file. */
 async function bundleDpop(): Promise<string> {
 	const sources: Plugin = {
 		name: 'sources',
-		resolveId: (id, importer) => (importer?.includes('/src/') && id.startsWith('.') ? new URL(id.replace(/\.js$/, '.ts'), `file://${importer}`).pathname : null),
+		resolveId: (id, importer) => (importer && !importer.includes('/node_modules/') && id.startsWith('.') ? new URL(id.replace(/\.js$/, '.ts'), `file://${importer}`).pathname : null),
 		transform: (code, id) =>
 			id.endsWith('.ts') ? ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true } }).outputText : null,
 	};
-	const bundle = await rollup({ input: new URL('../src/dpop/index.ts', import.meta.url).pathname, plugins: [sources, nodeResolve({ browser: true })] });
+	const bundle = await rollup({ input: new URL('./dpop-seam.ts', import.meta.url).pathname, plugins: [sources, nodeResolve({ browser: true })] });
 	const { output } = await bundle.generate({ format: 'iife', name: 'dpopEntry' });
 	await bundle.close();
-	return `${output[0].code}\nwindow.dpop = dpopEntry.dpop;`;
+	return `${output[0].code}\nwindow.dpop = dpopEntry.dpopSeam;`;
 }
 
 let browser: Browser | undefined;
@@ -144,6 +144,6 @@ describe.runIf(existsSync(CHROMIUM) || process.env.CI)('the key record in Chromi
 
 declare global {
 	interface Window {
-		dpop: typeof import('../src/dpop/index.js').dpop;
+		dpop: typeof import('./dpop-seam.js').dpopSeam;
 	}
 }

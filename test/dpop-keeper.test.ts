@@ -89,12 +89,12 @@ describe('login and the token endpoint (behaviour 12)', () => {
 describe('the token endpoint fetch', () => {
 	it("keeps the init's own fields (a proxy dispatcher, a framework's cache option) and rejects rather than throws", async () => {
 		const seen: Array<Record<string, unknown> | undefined> = [];
-		const binding = dpop().bind(async (input, init) => {
+		const binding = dpop()(async (input, init) => {
 			seen.push(init as Record<string, unknown> | undefined);
 			const { dispatcher: _, ...standard } = (init ?? {}) as Record<string, unknown>;
 			return globalThis.fetch(input, standard);
 		});
-		const key = await dpop().newKey();
+		const key = await binding.newKey();
 		const dispatcher = { proxy: 'http://127.0.0.1:9' };
 		const tokenFetch = binding.tokenFetch(key);
 		const answer = await tokenFetch(`${API}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ALICE), dispatcher } as RequestInit);

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DPoP, type DPoPKey, dpop } from '../src/dpop/index.js';
+import type { DPoPKey } from '../src/dpop/index.js';
+import { type DPoPSeam, dpopSeam } from './dpop-seam.js';
 
 // The proofs, nonces and challenges against another implementation: node's oidc-provider with its
 // dPoP feature on and nonces required, validating proofs itself (jose inside), on 127.0.0.1. The
@@ -42,7 +43,7 @@ afterAll(() => {
 });
 
 /** Sends with a fresh proof, learns the answer's nonce, and on a nonce challenge sends once more: what the keeper will do. */
-async function send(seam: DPoP, key: DPoPKey, where: 'token' | 'resource', url: string, init: RequestInit & { accessToken?: string }) {
+async function send(seam: DPoPSeam, key: DPoPKey, where: 'token' | 'resource', url: string, init: RequestInit & { accessToken?: string }) {
 	const attempts: Response[] = [];
 	for (let attempt = 0; attempt < 2; attempt++) {
 		const method = init.method ?? 'GET';
@@ -63,7 +64,7 @@ const clientCredentials = () => new URLSearchParams({ grant_type: 'client_creden
 describe('against oidc-provider (dPoP feature, nonces required)', () => {
 	for (const algorithm of ['ES256', 'EdDSA'] as const) {
 		it(`the token endpoint asks for a nonce, takes the ${algorithm} proof that brings it, and answers token_type DPoP`, async () => {
-			const seam = dpop({ algorithm });
+			const seam = dpopSeam({ algorithm });
 			const key = await seam.newKey();
 			const [challenge, answer] = await send(seam, key, 'token', `${issuer}/token`, { method: 'POST', body: clientCredentials() });
 			expect(challenge?.status).toBe(400);
@@ -78,7 +79,7 @@ describe('against oidc-provider (dPoP feature, nonces required)', () => {
 	}
 
 	it('the resource asks for a nonce with a 401 DPoP challenge, then accepts the bound token with ath', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const client = await provider.Client.find('svc');
 		const grant = new provider.Grant({ accountId: 'alice', clientId: 'svc' });
@@ -103,7 +104,7 @@ describe('against oidc-provider (dPoP feature, nonces required)', () => {
 	});
 
 	it('a proof for another URL is refused by the token endpoint, and is no nonce challenge', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		// Learn the nonce first, so that only the broken claim can fail.
 		await send(seam, key, 'token', `${issuer}/token`, { method: 'POST', body: clientCredentials() });

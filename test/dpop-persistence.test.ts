@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { createStore, del, get, set } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
-import { type DPoPKey, dpop } from '../src/dpop/index.js';
+import type { DPoPKey } from '../src/dpop/index.js';
+import { dpopSeam } from './dpop-seam.js';
 import { verifyDPoPProof } from '../src/testing/index.js';
 
 // The key record as storage and the tab channel carry it: a plain object around a non-extractable
@@ -12,7 +13,7 @@ const URL_ = 'https://api.example.com/me';
 
 /** The restored key still signs proofs that verify against its public JWK and keep its thumbprint. */
 async function signsAsBefore(original: DPoPKey, restored: DPoPKey) {
-	const seam = dpop();
+	const seam = dpopSeam();
 	expect(restored).not.toBe(original);
 	expect(restored.privateKey.extractable).toBe(false);
 	expect(restored.thumbprint).toBe(original.thumbprint);
@@ -24,7 +25,7 @@ async function signsAsBefore(original: DPoPKey, restored: DPoPKey) {
 describe('the key record', () => {
 	for (const algorithm of ['ES256', 'EdDSA'] as const) {
 		it(`survives IndexedDB as it is, ${algorithm}, and is gone after a delete`, async () => {
-			const seam = dpop({ algorithm });
+			const seam = dpopSeam({ algorithm });
 			const key = await seam.newKey();
 			const store = createStore(`dpop-${algorithm}`, 'session');
 			await set('session', { tokens: { accessToken: 't' }, key }, store);
@@ -39,7 +40,7 @@ describe('the key record', () => {
 		});
 
 		it(`travels on a BroadcastChannel to another tab's channel, ${algorithm}`, async () => {
-			const seam = dpop({ algorithm });
+			const seam = dpopSeam({ algorithm });
 			const key = await seam.newKey();
 			const sender = new BroadcastChannel('tokenkeeper-dpop-test');
 			const receiver = new BroadcastChannel('tokenkeeper-dpop-test');
@@ -57,7 +58,7 @@ describe('the key record', () => {
 	}
 
 	it('does not survive JSON (localStorage, sessionStorage): restoring it is DPOP_KEY_UNAVAILABLE', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const fromJson: unknown = JSON.parse(JSON.stringify(key));
 		expect(fromJson).toMatchObject({ privateKey: {}, thumbprint: key.thumbprint });
@@ -65,7 +66,7 @@ describe('the key record', () => {
 	});
 
 	it('is refused when missing, partial, or holding a public key', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
 		for (const record of [undefined, null, 'key', {}, { ...key, alg: 'RS256' }, { ...key, jwk: undefined }, { ...key, thumbprint: 1 }, { ...key, privateKey: pair.publicKey }]) {

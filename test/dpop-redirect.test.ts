@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
-import { createStore, del } from 'idb-keyval';
+import { del } from 'idb-keyval';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dpop } from '../src/dpop/index.js';
 import { oauth2, type OAuth2Options } from '../src/index.js';
@@ -41,7 +41,7 @@ describe('loginWithRedirect with dpop', () => {
 
 	it('a callback whose key is gone fails with DPOP_KEY_UNAVAILABLE and sends no code', async () => {
 		const { callback } = await begin('redirect-dpop-lost');
-		await del('tokenkeeper:redirect-dpop-lost:dpop-login', createStore('tokenkeeper-dpop', 'logins')); // storage wiped
+		await del('tokenkeeper:redirect-dpop-lost:dpop-login'); // storage wiped (idb-keyval's own database keeps it)
 		const logins = server.calls.login;
 		const after = keeper({ ...oauth2(settings), name: 'redirect-dpop-lost', storage: 'memory', dpop: dpop() });
 		await expect(after.auth.handleRedirectCallback(callback)).rejects.toMatchObject({ code: 'DPOP_KEY_UNAVAILABLE' });

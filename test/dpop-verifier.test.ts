@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { dpop } from '../src/dpop/index.js';
+import { dpopSeam } from './dpop-seam.js';
 import { createDPoPNonces, dpopErrorResponse, type DPoPFailure, type DPoPVerified, verifyDPoPProof, type VerifyDPoPOptions } from '../src/testing/index.js';
 
 // The test kit's proof verifier (RFC 9449 section 4.3): every check, each fed proofs that break
@@ -31,7 +31,7 @@ const failure = async (proof: string | Request | null, extra: Partial<VerifyDPoP
 describe('verifyDPoPProof accepts', () => {
 	it("the client's proofs, ES256 and EdDSA, and gives their key's thumbprint and claims", async () => {
 		for (const algorithm of ['ES256', 'EdDSA'] as const) {
-			const seam = dpop({ algorithm });
+			const seam = dpopSeam({ algorithm });
 			const key = await seam.newKey();
 			const proof = await seam.proof({ key, method: 'GET', url: `${URL_}?page=2`, accessToken: TOKEN, now: NOW });
 			const result = (await verify(request(proof, 'GET', `${URL_}?page=2`), { jkt: key.thumbprint })) as DPoPVerified;
@@ -134,7 +134,7 @@ describe('verifyDPoPProof refuses, with a code', () => {
 	});
 
 	it('a key other than the one the token is bound to', async () => {
-		const key = await dpop().newKey();
+		const key = await dpopSeam().newKey();
 		expect((await failure(await sign(claims()), { jkt: key.thumbprint })).code).toBe('key_mismatch');
 	});
 
@@ -176,7 +176,7 @@ describe('the nonce manager', () => {
 
 describe('dpopErrorResponse', () => {
 	it("answers as RFC 9449 says, and the client's challenge check recognises its nonce challenges", async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const nonceFailure = await failure(await sign(claims()), { nonce: 'n' });
 		const proofFailure = await failure(await sign(claims(), { typ: 'JWT' }));
 

@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { dpop } from '../src/dpop/index.js';
+import { dpopSeam } from './dpop-seam.js';
 import { hasNonceChallenge, isNonceChallenge } from '../src/dpop/nonces.js';
 import { jwkThumbprint } from '../src/dpop/thumbprint.js';
 import { TokenKeeperError } from '../src/errors.js';
@@ -19,7 +20,7 @@ async function sha256(text: string) {
 
 describe('the key', () => {
 	it('is an ES256 pair by default whose private key cannot be exported', async () => {
-		const key = await dpop().newKey();
+		const key = await dpopSeam().newKey();
 		expect(key.alg).toBe('ES256');
 		expect(key.privateKey.extractable).toBe(false);
 		expect(key.privateKey.algorithm).toMatchObject({ name: 'ECDSA', namedCurve: 'P-256' });
@@ -29,7 +30,7 @@ describe('the key', () => {
 	});
 
 	it('is an Ed25519 pair with EdDSA, its public JWK an OKP key', async () => {
-		const key = await dpop({ algorithm: 'EdDSA' }).newKey();
+		const key = await dpopSeam({ algorithm: 'EdDSA' }).newKey();
 		expect(key.privateKey.algorithm.name).toBe('Ed25519');
 		expect(key.privateKey.extractable).toBe(false);
 		expect(Object.keys(key.jwk).sort()).toEqual(['crv', 'kty', 'x']);
@@ -37,7 +38,7 @@ describe('the key', () => {
 	});
 
 	it('is new every time', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const [a, b] = await Promise.all([seam.newKey(), seam.newKey()]);
 		expect(a.thumbprint).not.toBe(b.thumbprint);
 	});
@@ -49,26 +50,26 @@ describe('the key', () => {
 			typeof algorithm === 'object' && algorithm.name === 'Ed25519'
 				? Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'))
 				: generateKey(algorithm, extractable, usages)) as typeof crypto.subtle.generateKey);
-		const error = await dpop({ algorithm: 'EdDSA' })
+		const error = await dpopSeam({ algorithm: 'EdDSA' })
 			.newKey()
 			.catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(TokenKeeperError);
 		expect(error).toMatchObject({ code: 'DPOP_KEY_UNAVAILABLE', message: expect.stringContaining('EdDSA') });
 		expect((error as Error).cause).toBeInstanceOf(DOMException);
-		await expect(dpop().newKey()).resolves.toMatchObject({ alg: 'ES256' });
+		await expect(dpopSeam().newKey()).resolves.toMatchObject({ alg: 'ES256' });
 	});
 
 	it('fails with DPOP_KEY_UNAVAILABLE without WebCrypto (a plain-http page has no crypto.subtle)', async () => {
 		const subtle = crypto.subtle;
 		Object.defineProperty(globalThis.crypto, 'subtle', { value: undefined, configurable: true });
 		try {
-			await expect(dpop().newKey()).rejects.toMatchObject({ code: 'DPOP_KEY_UNAVAILABLE' });
+			await expect(dpopSeam().newKey()).rejects.toMatchObject({ code: 'DPOP_KEY_UNAVAILABLE' });
 		} finally {
 			Object.defineProperty(globalThis.crypto, 'subtle', { value: subtle, configurable: true });
 		}
 	});
 
-	it('refuses an unknown algorithm when dpop() is created', () => {
+	it('refuses an unknown algorithm when dpopSeam() is created', () => {
 		expect(() => dpop({ algorithm: 'RS256' as 'ES256' })).toThrow(TypeError);
 	});
 });
@@ -91,7 +92,7 @@ describe('the thumbprint (RFC 7638)', () => {
 
 	it("is the key's, and jose's, for both algorithms", async () => {
 		for (const algorithm of ['ES256', 'EdDSA'] as const) {
-			const seam = dpop({ algorithm });
+			const seam = dpopSeam({ algorithm });
 			const key = await seam.newKey();
 			expect(seam.thumbprint(key)).toBe(key.thumbprint);
 			expect(key.thumbprint).toBe(await calculateJwkThumbprint({ ...key.jwk }));
@@ -108,7 +109,7 @@ describe('the thumbprint (RFC 7638)', () => {
 
 describe('a proof (RFC 9449 section 4.2)', () => {
 	it('has typ, alg and the public jwk in its header, and every claim', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const proof = await seam.proof({ key, method: 'GET', url: 'https://api.example.com/orders/7?page=2#top', accessToken: 'the-access-token', now: NOW + 999 });
 		const { header, claims } = parts(proof);
@@ -119,7 +120,7 @@ describe('a proof (RFC 9449 section 4.2)', () => {
 
 	it('verifies with jose, for both algorithms', async () => {
 		for (const algorithm of ['ES256', 'EdDSA'] as const) {
-			const seam = dpop({ algorithm });
+			const seam = dpopSeam({ algorithm });
 			const key = await seam.newKey();
 			const proof = await seam.proof({ key, method: 'POST', url: 'https://id.example.com/token', now: Date.now() });
 			const { protectedHeader, payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [algorithm], maxTokenAge: 60 });
@@ -131,7 +132,7 @@ describe('a proof (RFC 9449 section 4.2)', () => {
 	});
 
 	it('is fresh on every call: a new jti and a new signature for the same request', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const request = { key, method: 'GET', url: 'https://api.example.com/me', accessToken: 't', now: NOW };
 		const proofs = await Promise.all(Array.from({ length: 20 }, () => seam.proof(request)));
@@ -140,7 +141,7 @@ describe('a proof (RFC 9449 section 4.2)', () => {
 	});
 
 	it("has the ath of each request's own access token, however they alternate", async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		for (const token of ['token-a', 'token-a', 'token-b', 'token-a']) {
 			expect(parts(await seam.proof({ key, method: 'GET', url: 'https://api.example.com/', accessToken: token, now: NOW })).claims.ath).toBe(await sha256(token));
@@ -150,14 +151,14 @@ describe('a proof (RFC 9449 section 4.2)', () => {
 	});
 
 	it('takes iat from the clock it is given, in seconds', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const skewed = NOW - 3_600_000;
 		expect(parts(await seam.proof({ key, method: 'GET', url: 'https://api.example.com/', now: skewed + 1500 })).claims.iat).toBe(skewed / 1000 + 1);
 	});
 
 	it('writes htm as the request sends the method, and htu normalised without query and fragment', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const claims = async (method: string, url: string | URL) => parts(await seam.proof({ key, method, url, now: NOW })).claims;
 		// Request.method is what goes on the wire: fetch upper-cases post, and sends patch as written.
@@ -175,7 +176,7 @@ describe('nonces (RFC 9449 section 8)', () => {
 	};
 
 	it('are learned from any answer and sent in the next proofs to the same origin only', async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		const nonceOf = async (url: string) => parts(await seam.proof({ key, method: 'GET', url, now: NOW })).claims.nonce;
 		expect(await nonceOf('https://api.example.com/a')).toBeUndefined();
@@ -192,15 +193,15 @@ describe('nonces (RFC 9449 section 8)', () => {
 	});
 
 	it("belong to the origin that answered: a redirected answer's final URL", async () => {
-		const seam = dpop();
+		const seam = dpopSeam();
 		const key = await seam.newKey();
 		seam.learnNonce('https://api.example.com/old', nonceAnswer('moved', {}, 'https://api2.example.com/new'));
 		expect(parts(await seam.proof({ key, method: 'GET', url: 'https://api2.example.com/x', now: NOW })).claims.nonce).toBe('moved');
 		expect(parts(await seam.proof({ key, method: 'GET', url: 'https://api.example.com/x', now: NOW })).claims.nonce).toBeUndefined();
 	});
 
-	it('are separate per dpop() instance', async () => {
-		const [a, b] = [dpop(), dpop()];
+	it('are separate per dpopSeam() instance', async () => {
+		const [a, b] = [dpopSeam(), dpopSeam()];
 		const key = await a.newKey();
 		a.learnNonce('https://api.example.com/', nonceAnswer('only-a'));
 		expect(parts(await b.proof({ key, method: 'GET', url: 'https://api.example.com/', now: NOW })).claims.nonce).toBeUndefined();
@@ -265,12 +266,12 @@ describe('nonce challenges', () => {
 
 describe('token types (RFC 9449 section 5)', () => {
 	it('binds a DPoP answer, in any case, and refuses Bearer unless allowed', () => {
-		const strict = dpop();
+		const strict = dpopSeam();
 		expect(strict.checkTokenType('DPoP')).toBe('DPoP');
 		expect(strict.checkTokenType('dpop')).toBe('DPoP');
 		expect(() => strict.checkTokenType('Bearer')).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN_RESPONSE', message: expect.stringContaining('token_type bearer') }));
 		expect(() => strict.checkTokenType(undefined)).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN_RESPONSE' }));
-		const lenient = dpop({ allowBearer: true });
+		const lenient = dpopSeam({ allowBearer: true });
 		expect(lenient.allowBearer).toBe(true);
 		expect(lenient.checkTokenType('bearer')).toBe('Bearer');
 		expect(() => lenient.checkTokenType('mac')).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN_RESPONSE' }));

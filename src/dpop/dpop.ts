@@ -1,9 +1,9 @@
+import { del, get, set } from 'idb-keyval';
 import { TokenKeeperError } from '../errors.js';
-import { bindDPoP } from './binding.js';
-import { ALGORITHM, type DPoPAlgorithm, generateDPoPKey, restoreDPoPKey } from './key.js';
-import { isNonceChallenge } from './nonces.js';
+import { ALGORITHM, type DPoPAlgorithm, type DPoPKey, generateDPoPKey, lostDPoPKey } from './key.js';
+import { type DPoPNonces, isNonceChallenge, learnNonce } from './nonces.js';
 import { createDPoPProof } from './proof.js';
-import type { DPoP } from './seam.js';
+import type { DPoP, DPoPBinding } from './seam.js';
 
 /** Options of {@link dpop}. */
 export interface DPoPOptions {
@@ -35,35 +35,84 @@ export interface DPoPOptions {
  */
 export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions = {}): DPoP {
 	if (!Object.hasOwn(ALGORITHM, algorithm)) throw new TypeError(`dpop: unknown algorithm ${algorithm}`);
-	// The servers' nonces, one per origin (RFC 9449 sections 8 and 9: a nonce is its server's).
-	const nonces = new Map<string, string>();
-	const refuse = (message: string): never => {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: ${message}`);
+	// The keeper's binding (see DPoPBinding), made once per keeper over its fetch.
+	return (fetch, storage) => {
+		if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: ${storage} cannot keep a CryptoKey: use 'indexeddb' or 'memory'`);
+		const nonces: DPoPNonces = new Map();
+		/** The server's clock minus ours (ms), from the `Date` of its latest answer. */
+		let skew = 0;
+		/** The answers to nonce retries. */
+		const retriedAnswers = new WeakSet<Response>();
+		const refuse = (message: string): never => {
+			throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `DPoP: ${message}`);
+		};
+		const newKey = () => generateDPoPKey(algorithm);
+		/**
+		 * Sends with a fresh proof, and once more with another on a nonce challenge; every answer's nonce and `Date` are
+		 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
+		 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
+		 */
+		async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>, retried?: boolean): Promise<Response> {
+			const response = await send(await createDPoPProof(key, new Request(url, { method }).method, url, accessToken, Date.now() + skew, nonces));
+			if (retried) retriedAnswers.add(response);
+			// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
+			// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
+			// never ahead of the server's clock.
+			const date = Date.parse(response.headers.get('date') ?? '');
+			if (date) skew = date - Date.now();
+			learnNonce(nonces, url, response);
+			if (retried || !(await isNonceChallenge(response, accessToken ? 'resource' : 'token'))) return response;
+			void response.body?.cancel().catch(() => undefined);
+			return withProof(key, accessToken, method, url, send, true);
+		}
+		const tokenFetch =
+			(key: DPoPKey): typeof globalThis.fetch =>
+			async (input, init) => {
+				// fetch's own reading of the call: its method normalised, its URL absolute. A GET (discovery) goes as it is.
+				const request = new Request(input, init);
+				if (request.method !== 'POST') return fetch(input, init);
+				// a body is read by a send: each send gets its own clone of the untouched original; the init's other fields
+				// (undici's dispatcher, a framework's cache option) go along
+				return withProof(key, undefined, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['DPoP', proof]] })); // a null body keeps the clone's
+			};
+
+		const binding: DPoPBinding = {
+			newKey,
+			binds(tokenType, claims, key) {
+				// RFC 6749 section 5.1: token_type is case-insensitive.
+				const type = String(tokenType).toLowerCase();
+				const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
+				if (type !== 'dpop') return type === 'bearer' && allowBearer ? false : refuse(`token_type ${type} refused (allowBearer accepts Bearer)`);
+				return jkt === undefined || jkt === key.thumbprint || refuse('cnf.jkt names another key');
+			},
+			lost: lostDPoPKey,
+			// The keys of redirect logins, from the redirect to the callback a page load later: IndexedDB holds a CryptoKey
+			// as it is (idb-keyval's own database, under a name of the keeper's). Without IndexedDB the callback finds no key.
+			redirect(name, start) {
+				const id = `tokenkeeper:${name}:dpop-login`;
+				/** The key of the code exchange under way. */
+				let exchangeKey: DPoPKey | undefined;
+				return {
+					async newDPoPKey() {
+						const key = await newKey();
+						await set(id, key);
+						return key.thumbprint;
+					},
+					async dpopExchange() {
+						const record = await get(id).catch(() => undefined);
+						await del(id).catch(() => undefined); // one callback per login
+						const lost = lostDPoPKey(record);
+						if (lost) throw lost;
+						exchangeKey = record as DPoPKey;
+						return tokenFetch(exchangeKey);
+					},
+					startSession: (answer) => start(answer, exchangeKey),
+				};
+			},
+			final: (response) => retriedAnswers.has(response),
+			tokenFetch,
+			send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
+		};
+		return binding;
 	};
-	const origin = (url: string | URL) => new URL(url).origin;
-	const seam: DPoP = {
-		algorithm,
-		allowBearer,
-		newKey: () => generateDPoPKey(algorithm),
-		restoreKey: restoreDPoPKey,
-		thumbprint: (key) => key.thumbprint,
-		proof: (request) => createDPoPProof(request, nonces.get(origin(request.url))),
-		learnNonce(url, response) {
-			// The origin that sent it: the final URL of a redirected answer.
-			const nonce = response.headers.get('DPoP-Nonce');
-			if (nonce) nonces.set(origin(response.url || url), nonce);
-		},
-		isNonceChallenge,
-		checkTokenType(tokenType) {
-			// RFC 6749 section 5.1: token_type is case-insensitive.
-			const type = String(tokenType).toLowerCase();
-			return type === 'dpop' ? 'DPoP' : type === 'bearer' && allowBearer ? 'Bearer' : refuse(`token_type ${type} refused (allowBearer accepts Bearer)`);
-		},
-		binds(tokenType, claims, key) {
-			const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
-			return seam.checkTokenType(tokenType) === 'DPoP' && (jkt === undefined || jkt === key.thumbprint || refuse('cnf.jkt names another key'));
-		},
-		bind: (fetch, storage) => bindDPoP(seam, fetch, storage),
-	};
-	return seam;
 }

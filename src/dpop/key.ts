@@ -65,16 +65,17 @@ export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
 }
 
 /**
- * The key in a stored record or a tab message, or `DPOP_KEY_UNAVAILABLE` when it is not one any more
- * (storage wiped, a JSON storage that kept `{}` of the `CryptoKey`, an older record).
+ * Why a stored record or a tab message holds no key that can sign any more (storage wiped, a JSON storage that kept
+ * `{}` of the `CryptoKey`, an older record): `DPOP_KEY_UNAVAILABLE`; `undefined` when it is a key.
  *
  * @example
- * const key = restoreDPoPKey(await get('session').then((s) => s?.key));
+ * const error = lostDPoPKey(await get('session').then((s) => s?.key));
  */
-export function restoreDPoPKey(record: unknown): DPoPKey {
+export const lostDPoPKey = (record: unknown): TokenKeeperError | undefined => {
 	const key = record as Partial<DPoPKey> | null | undefined;
 	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
 	// WebCrypto (no CryptoKey global) gets this error too.
-	if (key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg ?? '') && key.jwk?.x && typeof key.thumbprint === 'string') return key as DPoPKey;
-	throw new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP: key gone');
-}
+	return key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg ?? '') && key.jwk?.x && typeof key.thumbprint === 'string'
+		? undefined
+		: new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP: key gone');
+};

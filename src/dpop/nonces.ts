@@ -1,3 +1,17 @@
+/** The servers' nonces, one per origin (RFC 9449 sections 8 and 9: a nonce is its server's). */
+export type DPoPNonces = Map<string, string>;
+
+/**
+ * Remembers the `DPoP-Nonce` of an answer for the origin that sent it: the final URL of a redirected answer.
+ *
+ * @example
+ * learnNonce(nonces, request.url, response);
+ */
+export function learnNonce(nonces: DPoPNonces, url: string, response: Pick<Response, 'headers' | 'url'>): void {
+	const nonce = response.headers.get('DPoP-Nonce');
+	if (nonce) nonces.set(new URL(response.url || url).origin, nonce);
+}
+
 /** What the nonce functions read of an answer: its headers, status, URL and (for a token error) body. */
 export type DPoPResponse = Pick<Response, 'headers' | 'status' | 'url' | 'clone'>;
 

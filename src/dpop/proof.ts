@@ -1,6 +1,6 @@
 import { base64url, base64urlJson, sha256, utf8 } from './encoding.js';
 import { ALGORITHM, type DPoPKey } from './key.js';
-import type { DPoPProofRequest } from './seam.js';
+import type { DPoPNonces } from './nonces.js';
 
 /**
  * The last access token's `ath` (RFC 9449 section 4.2: base64url(SHA-256(ASCII of the token))), per key: the keeper
@@ -12,12 +12,15 @@ const lastAth = new WeakMap<DPoPKey, [token: string, ath: Promise<string>]>();
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
  * `jti` (random, unique), `htm`, `htu` (scheme, host and path: no query, no fragment), `iat`, and
- * `ath` and `nonce` (the server's latest `DPoP-Nonce`) when given. A new `jti` and signature every call: never reuse a proof.
+ * `ath` (with an access token: resource requests, not token endpoint calls) and `nonce` (the latest `DPoP-Nonce` of
+ * the URL's origin in `nonces`) when there is one. A new `jti` and signature every call: never reuse a proof.
+ * `method` as `Request.method` has it; `now` in the server's clock, milliseconds since the epoch.
  *
  * @example
- * request.headers.set('DPoP', await createDPoPProof({ key, method: 'GET', url, accessToken, now: Date.now() + skewMs }, nonce));
+ * request.headers.set('DPoP', await createDPoPProof(key, 'GET', url, accessToken, Date.now() + skewMs, nonces));
  */
-export async function createDPoPProof({ key, method, url, accessToken, now }: DPoPProofRequest, nonce?: string): Promise<string> {
+export async function createDPoPProof(key: DPoPKey, method: string, url: string | URL, accessToken: string | undefined, now: number, nonces: DPoPNonces): Promise<string> {
+	const target = new URL(url);
 	let last = lastAth.get(key);
 	if (accessToken !== undefined && last?.[0] !== accessToken) {
 		last = [accessToken, sha256(accessToken)];
@@ -27,10 +30,10 @@ export async function createDPoPProof({ key, method, url, accessToken, now }: DP
 	const claims = {
 		jti: crypto.randomUUID(),
 		htm: method,
-		htu: new URL(url).href.replace(/[?#].*/, ''),
+		htu: target.href.replace(/[?#].*/, ''),
 		iat: Math.floor(now / 1000),
 		ath: accessToken === undefined ? undefined : await last?.[1],
-		nonce,
+		nonce: nonces.get(target.origin),
 	};
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
 	return `${input}.${base64url(new Uint8Array(await crypto.subtle.sign(ALGORITHM[key.alg], key.privateKey, utf8(input))))}`;

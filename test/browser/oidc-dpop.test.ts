@@ -102,12 +102,12 @@ const page = () => `<!doctype html><meta charset="utf-8"><title>app</title>
       };
     };
   });
-  /** How many redirect-login keys wait for their callback (the DPoP part's own database). */
+  /** How many redirect-login keys wait for their callback (in idb-keyval's own database, where the DPoP part keeps them). */
   window.loginKeys = () => new Promise((resolve, reject) => {
-    const opening = indexedDB.open('tokenkeeper-dpop');
+    const opening = indexedDB.open('keyval-store');
     opening.onerror = () => reject(opening.error);
     opening.onsuccess = () => {
-      const count = opening.result.transaction('logins').objectStore('logins').count();
+      const count = opening.result.transaction('keyval').objectStore('keyval').count();
       count.onerror = () => reject(count.error);
       count.onsuccess = () => { opening.result.close(); resolve(count.result); };
     };

@@ -1,0 +1,41 @@
+import { type DPoPKey, type DPoPOptions, dpop } from '../src/dpop/index.js';
+import { lostDPoPKey } from '../src/dpop/key.js';
+import { type DPoPNonces, type DPoPResponse, isNonceChallenge, learnNonce } from '../src/dpop/nonces.js';
+import { createDPoPProof } from '../src/dpop/proof.js';
+
+// What the DPoP tests call of tokenkeeper/dpop beside the keeper: the module functions behind the binding that
+// dpop() gives the keeper, gathered the way the binding uses them (one nonce per origin, per binding). No vitest
+// here: test/dpop-browser.test.ts bundles this file into its pages.
+
+/** A request a proof is made for. */
+export interface ProofRequest {
+	readonly key: DPoPKey;
+	readonly method: string;
+	readonly url: string | URL;
+	readonly accessToken?: string | undefined;
+	readonly now: number;
+}
+
+/** dpop()'s binding (over `fetch`) and the module functions of one binding's keys, proofs and nonces. */
+export function dpopSeam(options: DPoPOptions = {}, fetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init)) {
+	const binding = dpop(options)(fetch);
+	const nonces: DPoPNonces = new Map();
+	return {
+		...binding,
+		algorithm: options.algorithm ?? 'ES256',
+		allowBearer: options.allowBearer ?? false,
+		restoreKey(record: unknown): DPoPKey {
+			const lost = lostDPoPKey(record);
+			if (lost) throw lost;
+			return record as DPoPKey;
+		},
+		thumbprint: (key: DPoPKey) => key.thumbprint,
+		proof: ({ key, method, url, accessToken, now }: ProofRequest) => createDPoPProof(key, method, url, accessToken, now, nonces),
+		learnNonce: (url: string | URL, response: Pick<Response, 'headers' | 'url'>) => learnNonce(nonces, String(url), response),
+		isNonceChallenge: (response: DPoPResponse, where: 'token' | 'resource') => isNonceChallenge(response, where),
+		/** `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`: the binding's reading of it. */
+		checkTokenType: (tokenType: unknown): 'DPoP' | 'Bearer' => (binding.binds(tokenType, null, {} as DPoPKey) ? 'DPoP' : 'Bearer'),
+	};
+}
+
+export type DPoPSeam = ReturnType<typeof dpopSeam>;
