@@ -1,7 +1,11 @@
 import { type DPoPKey, type DPoPOptions, dpop } from '../src/dpop/index.js';
 import { lostDPoPKey } from '../src/dpop/key.js';
 import { type DPoPNonces, type DPoPResponse, isNonceChallenge, learnNonce } from '../src/dpop/nonces.js';
+
+/** isNonceChallenge for the answer of a request to `where`. */
+export const nonceChallenge = (response: DPoPResponse, where: 'token' | 'resource') => isNonceChallenge(response, where === 'resource');
 import { createDPoPProof } from '../src/dpop/proof.js';
+import { toTokenSet } from '../src/tokens.js';
 
 // What the DPoP tests call of tokenkeeper/dpop beside the keeper: the module functions behind the binding that
 // dpop() gives the keeper, gathered the way the binding uses them (one nonce per origin, per binding). No vitest
@@ -32,9 +36,9 @@ export function dpopSeam(options: DPoPOptions = {}, fetch: typeof globalThis.fet
 		thumbprint: (key: DPoPKey) => key.thumbprint,
 		proof: ({ key, method, url, accessToken, now }: ProofRequest) => createDPoPProof(key, method, url, accessToken, now, nonces),
 		learnNonce: (url: string | URL, response: Pick<Response, 'headers' | 'url'>) => learnNonce(nonces, String(url), response),
-		isNonceChallenge: (response: DPoPResponse, where: 'token' | 'resource') => isNonceChallenge(response, where),
-		/** `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`: the binding's reading of it. */
-		checkTokenType: (tokenType: unknown): 'DPoP' | 'Bearer' => (binding.binds(tokenType, null, {} as DPoPKey) ? 'DPoP' : 'Bearer'),
+		isNonceChallenge: nonceChallenge,
+		/** `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`: the keeper's reading of it, with the binding. */
+		checkTokenType: (tokenType: unknown) => toTokenSet({ access_token: 'token', token_type: tokenType }, { sentAt: 0, receivedAt: 0 }, undefined, binding, {} as DPoPKey).tokenType,
 	};
 }
 

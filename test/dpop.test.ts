@@ -1,8 +1,8 @@
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { dpop } from '../src/dpop/index.js';
-import { dpopSeam } from './dpop-seam.js';
-import { hasNonceChallenge, isNonceChallenge } from '../src/dpop/nonces.js';
+import { dpopSeam, nonceChallenge as isNonceChallenge } from './dpop-seam.js';
+import { hasNonceChallenge } from '../src/dpop/nonces.js';
 import { jwkThumbprint } from '../src/dpop/thumbprint.js';
 import { TokenKeeperError } from '../src/errors.js';
 

@@ -3,7 +3,7 @@ import { TokenKeeperError } from '../errors.js';
 import { ALGORITHM, type DPoPAlgorithm, type DPoPKey, generateDPoPKey, lostDPoPKey } from './key.js';
 import { type DPoPNonces, isNonceChallenge, learnNonce } from './nonces.js';
 import { createDPoPProof } from './proof.js';
-import type { DPoP, DPoPBinding } from './seam.js';
+import type { DPoP } from './seam.js';
 
 /** Options of {@link dpop}. */
 export interface DPoPOptions {
@@ -37,7 +37,8 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 	if (!Object.hasOwn(ALGORITHM, algorithm)) throw new TypeError(`dpop: unknown algorithm ${algorithm}`);
 	// The keeper's binding (see DPoPBinding), made once per keeper over its fetch.
 	return (fetch, storage) => {
-		if (/Storage$/.test(String(storage))) throw new TypeError(`dpop: ${storage} cannot keep a CryptoKey: use 'indexeddb' or 'memory'`);
+		// RegExp.prototype.test reads any value as a string
+		if (/Storage$/.test(storage as string)) throw new TypeError(`dpop: ${storage} cannot keep a CryptoKey: use 'indexeddb' or 'memory'`);
 		const nonces: DPoPNonces = new Map();
 		/** The server's clock minus ours (ms), from the `Date` of its latest answer. */
 		let skew = 0;
@@ -52,18 +53,19 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 		 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
 		 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
 		 */
-		async function withProof(key: DPoPKey, accessToken: string | undefined, method: string, url: string, send: (proof: string) => Promise<Response>, retried?: boolean): Promise<Response> {
+		async function withProof(key: DPoPKey, method: string, url: string, send: (proof: string) => Promise<Response>, accessToken?: string, retried?: boolean): Promise<Response> {
 			const response = await send(await createDPoPProof(key, new Request(url, { method }).method, url, accessToken, Date.now() + skew, nonces));
 			if (retried) retriedAnswers.add(response);
 			// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
 			// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
 			// never ahead of the server's clock.
-			const date = Date.parse(response.headers.get('date') ?? '');
+			const date = Date.parse(response.headers.get('date') as string); // no Date: Date.parse('null'), NaN
 			if (date) skew = date - Date.now();
 			learnNonce(nonces, url, response);
-			if (retried || !(await isNonceChallenge(response, accessToken ? 'resource' : 'token'))) return response;
+			// a resource's answer when there is an access token (never empty)
+			if (retried || !(await isNonceChallenge(response, !!accessToken))) return response;
 			void response.body?.cancel().catch(() => undefined);
-			return withProof(key, accessToken, method, url, send, true);
+			return withProof(key, method, url, send, accessToken, true);
 		}
 		const tokenFetch =
 			(key: DPoPKey): typeof globalThis.fetch =>
@@ -73,16 +75,17 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 				if (request.method !== 'POST') return fetch(input, init);
 				// a body is read by a send: each send gets its own clone of the untouched original; the init's other fields
 				// (undici's dispatcher, a framework's cache option) go along
-				return withProof(key, undefined, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['DPoP', proof]] })); // a null body keeps the clone's
+				return withProof(key, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['DPoP', proof]] })); // a null body keeps the clone's
 			};
 
-		const binding: DPoPBinding = {
+		return {
 			newKey,
 			binds(tokenType, claims, key) {
 				// RFC 6749 section 5.1: token_type is case-insensitive.
 				const type = String(tokenType).toLowerCase();
 				const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
-				if (type !== 'dpop') return type === 'bearer' && allowBearer ? false : refuse(`token_type ${type} refused (allowBearer accepts Bearer)`);
+				// not bound under allowBearer: the keeper then takes a Bearer answer, and refuses any other type
+				if (type !== 'dpop') return !allowBearer && refuse(`token_type ${type} refused (allowBearer accepts Bearer)`);
 				return jkt === undefined || jkt === key.thumbprint || refuse('cnf.jkt names another key');
 			},
 			lost: lostDPoPKey,
@@ -99,8 +102,10 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 						return key.thumbprint;
 					},
 					async dpopExchange() {
-						const record = await get(id).catch(() => undefined);
-						await del(id).catch(() => undefined); // one callback per login
+						// one callback per login: the key is deleted once read
+						const record = await get(id)
+							.finally(() => del(id).catch(() => undefined))
+							.catch(() => undefined);
 						const lost = lostDPoPKey(record);
 						if (lost) throw lost;
 						exchangeKey = record as DPoPKey;
@@ -111,8 +116,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			},
 			final: (response) => retriedAnswers.has(response),
 			tokenFetch,
-			send: (key, token, method, url, send) => withProof(key, token, method, url, (proof) => send(`DPoP ${token}`, proof)),
+			send: (key, token, method, url, send) => withProof(key, method, url, (proof) => send(`DPoP ${token}`, proof), token),
 		};
-		return binding;
 	};
 }

@@ -75,7 +75,7 @@ export const lostDPoPKey = (record: unknown): TokenKeeperError | undefined => {
 	const key = record as Partial<DPoPKey> | null | undefined;
 	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
 	// WebCrypto (no CryptoKey global) gets this error too.
-	return key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg ?? '') && key.jwk?.x && typeof key.thumbprint === 'string'
+	return key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg as string) && key.jwk?.x && typeof key.thumbprint === 'string'
 		? undefined
 		: new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP: key gone');
 };

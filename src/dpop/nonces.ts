@@ -33,15 +33,16 @@ export const hasNonceChallenge = (header: string): boolean =>
  * `error: "use_dpop_nonce"` (RFC 9449 section 8), or a resource's `401` with
  * `WWW-Authenticate: DPoP error="use_dpop_nonce"` (section 9), each with a `DPoP-Nonce` header.
  * Without a new nonce a retry would fail the same way, so it is no challenge. Reads a clone of the body.
+ * `resource`: the answer of a resource request (else the token endpoint's).
  *
  * @example
- * if (await isNonceChallenge(response, 'token')) retryOnceWithAFreshProof();
+ * if (await isNonceChallenge(response, false)) retryTheTokenRequestOnceWithAFreshProof();
  */
-export async function isNonceChallenge(response: DPoPResponse, where: 'token' | 'resource'): Promise<boolean> {
+export async function isNonceChallenge(response: DPoPResponse, resource: boolean): Promise<boolean> {
 	return (
 		!!response.headers.get('DPoP-Nonce') &&
-		(where === 'resource'
-			? response.status === 401 && hasNonceChallenge(response.headers.get('WWW-Authenticate') ?? '')
+		(resource
+			? response.status === 401 && hasNonceChallenge(response.headers.get('WWW-Authenticate') as string) // none: 'null', no challenge
 			: response.status === 400 &&
 				(
 					(await response
