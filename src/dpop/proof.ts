@@ -26,11 +26,12 @@ export async function createDPoPProof(key: DPoPKey, method: string, url: string 
 		last = [accessToken, sha256(accessToken)];
 		lastAth.set(key, last);
 	}
-	// The claims JSON leaves out an undefined `ath` or `nonce`. `htu`: the URL's serialisation has no `?` or `#` before its query.
+	// The claims JSON leaves out an undefined `ath` or `nonce`. `htu`: the URL up to its path, no query, no fragment (fetch
+	// refuses a URL with credentials, so its origin is how its serialisation begins).
 	const claims = {
 		jti: crypto.randomUUID(),
 		htm: method,
-		htu: target.href.replace(/[?#].*/, ''),
+		htu: target.origin + target.pathname,
 		iat: Math.floor(now / 1000),
 		ath: accessToken === undefined ? undefined : await last?.[1],
 		nonce: nonces.get(target.origin),
