@@ -21,11 +21,9 @@ const lastAth = new WeakMap<DPoPKey, [token: string, ath: Promise<string>]>();
  */
 export async function createDPoPProof(key: DPoPKey, method: string, url: string | URL, accessToken: string | undefined, now: number, nonces: DPoPNonces): Promise<string> {
 	const target = new URL(url);
+	// an access token is never empty: none means a token endpoint call, no `ath`
 	let last = lastAth.get(key);
-	if (accessToken !== undefined && last?.[0] !== accessToken) {
-		last = [accessToken, sha256(accessToken)];
-		lastAth.set(key, last);
-	}
+	if (accessToken && last?.[0] !== accessToken) lastAth.set(key, (last = [accessToken, sha256(accessToken)]));
 	// The claims JSON leaves out an undefined `ath` or `nonce`. `htu`: the URL up to its path, no query, no fragment (fetch
 	// refuses a URL with credentials, so its origin is how its serialisation begins).
 	const claims = {
@@ -33,7 +31,7 @@ export async function createDPoPProof(key: DPoPKey, method: string, url: string 
 		htm: method,
 		htu: target.origin + target.pathname,
 		iat: Math.floor(now / 1000),
-		ath: accessToken === undefined ? undefined : await last?.[1],
+		ath: accessToken && (await last?.[1]),
 		nonce: nonces.get(target.origin),
 	};
 	const input = `${base64urlJson({ typ: 'dpop+jwt', alg: key.alg, jwk: key.jwk })}.${base64urlJson(claims)}`;
