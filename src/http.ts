@@ -1,5 +1,5 @@
 import { destinationOf, isRequest } from './destination.js';
-import type { DPoPBinding, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
+import type { DPoPBinding, DPoPGrant, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import type { Ticket } from './session.js';
 
 /** A token handed to one request, with the ticket of the session it belongs to. */
@@ -77,7 +77,7 @@ export function createAuthFetch(authorizer: Authorizer, forKy = false): typeof g
 			if (!grant.key) return send(`Bearer ${grant.token}`);
 			if (!dpop) return unsigned();
 			try {
-				return await dpop.send(grant.key, grant.token, method, url.href, (authorization, proof) => {
+				return await dpop.send(grant as DPoPGrant, method, url.href, (authorization, proof) => {
 					// signing takes a moment, or a whole sleep: a token that ran out meanwhile is not sent (behaviour 1)
 					if (!authorizer.usable(grant)) throw RAN_OUT;
 					return send(authorization, proof);

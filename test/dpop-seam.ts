@@ -4,7 +4,7 @@ import { type DPoPNonces, type DPoPResponse, isNonceChallenge, learnNonce } from
 
 /** isNonceChallenge for the answer of a request to `where`. */
 export const nonceChallenge = (response: DPoPResponse, where: 'token' | 'resource') => isNonceChallenge(response, where === 'resource');
-import { createDPoPProof } from '../src/dpop/proof.js';
+import { athOf, createDPoPProof } from '../src/dpop/proof.js';
 import { toTokenSet } from '../src/tokens.js';
 
 // What the DPoP tests call of tokenkeeper/dpop beside the keeper: the module functions behind the binding that
@@ -34,7 +34,7 @@ export function dpopSeam(options: DPoPOptions = {}, fetch: typeof globalThis.fet
 			return record as DPoPKey;
 		},
 		thumbprint: (key: DPoPKey) => key.thumbprint,
-		proof: ({ key, method, url, accessToken, now }: ProofRequest) => createDPoPProof(key, method, url, accessToken, now, nonces),
+		proof: ({ key, method, url, accessToken, now }: ProofRequest) => createDPoPProof(key, method, url, accessToken === undefined ? undefined : athOf({ key, token: accessToken }), now, nonces),
 		learnNonce: (url: string | URL, response: Pick<Response, 'headers' | 'url'>) => learnNonce(nonces, String(url), response),
 		isNonceChallenge: nonceChallenge,
 		/** `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`: the keeper's reading of it, with the binding. */

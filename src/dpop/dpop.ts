@@ -2,7 +2,7 @@ import { del, get, set } from 'idb-keyval';
 import { TokenKeeperError } from '../errors.js';
 import { ALGORITHM, type DPoPAlgorithm, type DPoPKey, generateDPoPKey, lostDPoPKey } from './key.js';
 import { type DPoPNonces, isNonceChallenge, learnNonce } from './nonces.js';
-import { createDPoPProof } from './proof.js';
+import { athOf, createDPoPProof } from './proof.js';
 import type { DPoP } from './seam.js';
 
 /** Options of {@link dpop}. */
@@ -50,11 +50,11 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 		const newKey = () => generateDPoPKey(algorithm);
 		/**
 		 * Sends with a fresh proof, and once more with another on a nonce challenge; every answer's nonce and `Date` are
-		 * learned first. Without `accessToken` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
+		 * learned first. Without `ath` it is a token endpoint call (RFC 9449 sections 5 and 8), else a resource's
 		 * (sections 7 and 9). `htm` is the method as fetch sends it: a Request normalises it (`post` but not `patch`).
 		 */
-		async function withProof(key: DPoPKey, method: string, url: string, send: (proof: string) => Promise<Response>, accessToken?: string, retried?: boolean): Promise<Response> {
-			const response = await send(await createDPoPProof(key, new Request(url, { method }).method, url, accessToken, Date.now() + skew, nonces));
+		async function withProof(key: DPoPKey, method: string, url: string, send: (proof: string) => Promise<Response>, ath?: Promise<string>, retried?: boolean): Promise<Response> {
+			const response = await send(await createDPoPProof(key, new Request(url, { method }).method, url, ath, Date.now() + skew, nonces));
 			if (retried) retriedAnswers.add(response);
 			// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
 			// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
@@ -62,10 +62,10 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			const date = Date.parse(response.headers.get('date') as string); // no Date: Date.parse('null'), NaN
 			if (date) skew = date - Date.now();
 			learnNonce(nonces, url, response);
-			// a resource's answer when there is an access token (never empty)
-			if (retried || !(await isNonceChallenge(response, !!accessToken))) return response;
+			// a resource's answer when there is an access token
+			if (retried || !(await isNonceChallenge(response, !!ath))) return response;
 			void response.body?.cancel().catch(() => undefined);
-			return withProof(key, method, url, send, accessToken, true);
+			return withProof(key, method, url, send, ath, true);
 		}
 		const tokenFetch =
 			(key: DPoPKey): typeof globalThis.fetch =>
@@ -116,7 +116,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			},
 			final: (response) => retriedAnswers.has(response),
 			tokenFetch,
-			send: (key, token, method, url, send) => withProof(key, method, url, (proof) => send(`DPoP ${token}`, proof), token),
+			send: (grant, method, url, send) => withProof(grant.key, method, url, (proof) => send(`DPoP ${grant.token}`, proof), athOf(grant)),
 		};
 	};
 }

@@ -11,6 +11,13 @@ import type { DPoPKey } from './key.js';
  */
 export type DPoP = (fetch: typeof globalThis.fetch, storage?: unknown) => DPoPBinding;
 
+/** A bound token as the keeper hands it to requests, one object for as long as the token is current. */
+export interface DPoPGrant {
+	readonly token: string;
+	/** The key the token is bound to. */
+	readonly key: DPoPKey;
+}
+
 /**
  * Everything of DPoP (RFC 9449) that needs no session, behind the few calls the keeper makes: the keys, the proofs
  * (a fresh one per send), the nonces learned from every answer (one per origin), the one nonce retry, and `iat` in
@@ -71,9 +78,9 @@ export interface DPoPBinding {
 	 * `url` is absolute (the request path resolved it); `method` as the request gives it.
 	 *
 	 * @example
-	 * const response = await binding.send(key, token, 'GET', url, (authorization, proof) => fetch(url, { headers: { authorization, dpop: proof } }));
+	 * const response = await binding.send(grant, 'GET', url, (authorization, proof) => fetch(url, { headers: { authorization, dpop: proof } }));
 	 */
-	send(key: DPoPKey, token: string, method: string, url: string, send: (authorization: string, proof: string) => Promise<Response>): Promise<Response>;
+	send(grant: DPoPGrant, method: string, url: string, send: (authorization: string, proof: string) => Promise<Response>): Promise<Response>;
 	/**
 	 * Whether `response` answered a nonce retry: it is final, whatever it says (no refresh and replay for its 401).
 	 *
