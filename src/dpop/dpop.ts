@@ -58,9 +58,9 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			if (retried) retriedAnswers.add(response);
 			// The server stamped its Date, to the second and rounded down, before we read the answer: its clock minus ours is
 			// at least that Date minus now, and within a second and the time on the way above it. The lower bound: an iat
-			// never ahead of the server's clock.
-			const date = Date.parse(response.headers.get('date') as string); // no Date: Date.parse('null'), NaN
-			if (date) skew = date - Date.now();
+			// never ahead of the server's clock. No Date: Date.parse('null') is NaN, and the last estimate stays (so it does
+			// for a difference of exactly 0 ms: either is such a lower bound).
+			skew = Date.parse(response.headers.get('date') as string) - Date.now() || skew;
 			learnNonce(nonces, url, response);
 			// a resource's answer when there is an access token
 			if (retried || !(await isNonceChallenge(response, !!ath))) return response;
@@ -82,7 +82,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			newKey,
 			binds(tokenType, claims, key) {
 				// RFC 6749 section 5.1: token_type is case-insensitive.
-				const type = String(tokenType).toLowerCase();
+				const type = `${tokenType}`.toLowerCase();
 				const jkt = (claims?.cnf as { jkt?: unknown } | undefined)?.jkt;
 				// not bound under allowBearer: the keeper then takes a Bearer answer, and refuses any other type
 				if (type !== 'dpop') return !allowBearer && refuse(`token_type ${type} refused (allowBearer accepts Bearer)`);

@@ -16,11 +16,7 @@ const aths = new WeakMap<DPoPGrant, Promise<string>>();
  * @example
  * const ath = athOf({ key, token });
  */
-export function athOf(grant: DPoPGrant): Promise<string> {
-	let ath = aths.get(grant);
-	if (!ath) aths.set(grant, (ath = sha256(grant.token)));
-	return ath;
-}
+export const athOf = (grant: DPoPGrant): Promise<string> => aths.get(grant) ?? (aths.set(grant, sha256(grant.token)).get(grant) as Promise<string>);
 
 /**
  * A DPoP proof JWT (RFC 9449 section 4.2): header `typ: dpop+jwt`, `alg`, the public `jwk`; claims
