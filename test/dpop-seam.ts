@@ -1,9 +1,9 @@
 import { type DPoPKey, type DPoPOptions, dpop } from '../src/dpop/index.js';
 import { lostDPoPKey } from '../src/dpop/key.js';
-import { type DPoPNonces, type DPoPResponse, isNonceChallenge, learnNonce } from '../src/dpop/nonces.js';
+import { type DPoPNonces, type DPoPResponse, learnNonce } from '../src/dpop/nonces.js';
 
-/** isNonceChallenge for the answer of a request to `where`. */
-export const nonceChallenge = (response: DPoPResponse, where: 'token' | 'resource') => isNonceChallenge(response, where === 'resource');
+/** Whether the answer of a request to `where` is a nonce challenge: learnNonce's answer, its nonce learned in a map of its own. */
+export const nonceChallenge = (response: DPoPResponse, where: 'token' | 'resource') => learnNonce(new Map(), 'https://client.example/', response, where === 'resource');
 import { athOf, createDPoPProof } from '../src/dpop/proof.js';
 import { toTokenSet } from '../src/tokens.js';
 
@@ -35,7 +35,7 @@ export function dpopSeam(options: DPoPOptions = {}, fetch: typeof globalThis.fet
 		},
 		thumbprint: (key: DPoPKey) => key.thumbprint,
 		proof: ({ key, method, url, accessToken, now }: ProofRequest) => createDPoPProof(key, method, url, accessToken === undefined ? undefined : athOf({ key, token: accessToken }), now, nonces),
-		learnNonce: (url: string | URL, response: Pick<Response, 'headers' | 'url'>) => learnNonce(nonces, String(url), response),
+		learnNonce: (url: string | URL, response: DPoPResponse) => void learnNonce(nonces, String(url), response, false),
 		isNonceChallenge: nonceChallenge,
 		/** `'DPoP'` or `'Bearer'` for a token response's `token_type`, or `INVALID_TOKEN_RESPONSE`: the keeper's reading of it, with the binding. */
 		checkTokenType: (tokenType: unknown) => toTokenSet({ access_token: 'token', token_type: tokenType }, { sentAt: 0, receivedAt: 0 }, undefined, binding, {} as DPoPKey).tokenType,

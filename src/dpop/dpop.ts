@@ -1,7 +1,7 @@
 import { del, get, set } from 'idb-keyval';
 import { TokenKeeperError } from '../errors.js';
 import { ALGORITHM, type DPoPAlgorithm, type DPoPKey, generateDPoPKey, lostDPoPKey } from './key.js';
-import { type DPoPNonces, isNonceChallenge, learnNonce } from './nonces.js';
+import { type DPoPNonces, learnNonce } from './nonces.js';
 import { athOf, createDPoPProof } from './proof.js';
 import type { DPoP } from './seam.js';
 
@@ -61,9 +61,8 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			// never ahead of the server's clock. No Date: Date.parse('null') is NaN, and the last estimate stays (so it does
 			// for a difference of exactly 0 ms: either is such a lower bound).
 			skew = Date.parse(response.headers.get('date') as string) - Date.now() || skew;
-			learnNonce(nonces, url, response);
-			// a resource's answer when there is an access token
-			if (retried || !(await isNonceChallenge(response, !!ath))) return response;
+			// a resource's answer when there is an access token; the answer to the retry is final, whatever it says
+			if (!(await learnNonce(nonces, url, response, !!ath)) || retried) return response;
 			void response.body?.cancel().catch(() => undefined);
 			return withProof(key, method, url, send, ath, true);
 		}

@@ -1,17 +1,6 @@
 /** The servers' nonces, one per origin (RFC 9449 sections 8 and 9: a nonce is its server's). */
 export type DPoPNonces = Map<string, string>;
 
-/**
- * Remembers the `DPoP-Nonce` of an answer for the origin that sent it: the final URL of a redirected answer.
- *
- * @example
- * learnNonce(nonces, request.url, response);
- */
-export function learnNonce(nonces: DPoPNonces, url: string, response: Pick<Response, 'headers' | 'url'>): void {
-	const nonce = response.headers.get('DPoP-Nonce');
-	if (nonce) nonces.set(new URL(response.url || url).origin, nonce);
-}
-
 /** What the nonce functions read of an answer: its headers, status, URL and (for a token error) body. */
 export type DPoPResponse = Pick<Response, 'headers' | 'status' | 'url' | 'clone'>;
 
@@ -29,18 +18,20 @@ export const hasNonceChallenge = (header: string): boolean =>
 	/^(?:(?:[^,"]|"(?:[^"\\]|\\.)*")*,)*?\s*dpop\s+(?:(?:[^,"]|"(?:[^"\\]|\\.)*")*,\s*(?=[^\s,="]+\s*=))*?error\s*=\s*("?)use_dpop_nonce\1\s*(?:,|$)/i.test(header);
 
 /**
- * Whether an answer asks for a proof with a new nonce, and gives one: a token endpoint's `400` with
- * `error: "use_dpop_nonce"` (RFC 9449 section 8), or a resource's `401` with
- * `WWW-Authenticate: DPoP error="use_dpop_nonce"` (section 9), each with a `DPoP-Nonce` header.
- * Without a new nonce a retry would fail the same way, so it is no challenge. Reads a clone of the body.
- * `resource`: the answer of a resource request (else the token endpoint's).
+ * Remembers the `DPoP-Nonce` of an answer for the origin that sent it (the final URL of a redirected answer; `url`
+ * the request's), and resolves whether the answer asks for a proof with that new nonce: a token endpoint's `400`
+ * with `error: "use_dpop_nonce"` (RFC 9449 section 8), or a resource's (`resource`) `401` with
+ * `WWW-Authenticate: DPoP error="use_dpop_nonce"` (section 9). Without a new nonce a retry would fail the same way,
+ * so it is no challenge. Reads a clone of the body.
  *
  * @example
- * if (await isNonceChallenge(response, false)) retryTheTokenRequestOnceWithAFreshProof();
+ * if (await learnNonce(nonces, url, response, false)) retryTheTokenRequestOnceWithAFreshProof();
  */
-export async function isNonceChallenge(response: DPoPResponse, resource: boolean): Promise<boolean> {
+export async function learnNonce(nonces: DPoPNonces, url: string, response: DPoPResponse, resource: boolean): Promise<boolean> {
+	const nonce = response.headers.get('DPoP-Nonce');
+	if (nonce) nonces.set(new URL(response.url || url).origin, nonce);
 	return (
-		!!response.headers.get('DPoP-Nonce') &&
+		!!nonce &&
 		(resource
 			? response.status === 401 && hasNonceChallenge(response.headers.get('WWW-Authenticate') as string) // none: 'null', no challenge
 			: response.status === 400 &&
