@@ -41,7 +41,7 @@ describe('loginWithRedirect with dpop', () => {
 
 	it('a callback whose key is gone fails with DPOP_KEY_UNAVAILABLE and sends no code', async () => {
 		const { callback } = await begin('redirect-dpop-lost');
-		await del('tokenkeeper:redirect-dpop-lost:dpop-login'); // storage wiped (idb-keyval's own database keeps it)
+		await del('tokenkeeper:redirect-dpop-lost:redirect'); // storage wiped (idb-keyval's own database keeps it)
 		const logins = server.calls.login;
 		const after = keeper({ ...oauth2(settings), name: 'redirect-dpop-lost', storage: 'memory', dpop: dpop() });
 		await expect(after.auth.handleRedirectCallback(callback)).rejects.toMatchObject({ code: 'DPOP_KEY_UNAVAILABLE' });

@@ -29,7 +29,7 @@ export function dpopSeam(options: DPoPOptions = {}, fetch: typeof globalThis.fet
 		algorithm: options.algorithm ?? 'ES256',
 		allowBearer: options.allowBearer ?? false,
 		restoreKey(record: unknown): DPoPKey {
-			const lost = lostDPoPKey(record);
+			const lost = lostDPoPKey(record as DPoPKey | undefined);
 			if (lost) throw lost;
 			return record as DPoPKey;
 		},

@@ -89,9 +89,10 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			},
 			lost: lostDPoPKey,
 			// The keys of redirect logins, from the redirect to the callback a page load later: IndexedDB holds a CryptoKey
-			// as it is (idb-keyval's own database, under a name of the keeper's). Without IndexedDB the callback finds no key.
+			// as it is (idb-keyval's own database, under the name the redirect login's state has in sessionStorage). Without
+			// IndexedDB the callback finds no key.
 			redirect(name, start) {
-				const id = `tokenkeeper:${name}:dpop-login`;
+				const id = `tokenkeeper:${name}:redirect`;
 				/** The key of the code exchange under way. */
 				let exchangeKey: DPoPKey | undefined;
 				return {
@@ -105,7 +106,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 						const record = await get(id)
 							.finally(() => del(id).catch(() => undefined))
 							.catch(() => undefined);
-						const lost = lostDPoPKey(record);
+						const lost = lostDPoPKey(record as DPoPKey | undefined);
 						if (lost) throw lost;
 						exchangeKey = record as DPoPKey;
 						return tokenFetch(exchangeKey);

@@ -71,11 +71,9 @@ export async function generateDPoPKey(alg: DPoPAlgorithm): Promise<DPoPKey> {
  * @example
  * const error = lostDPoPKey(await get('session').then((s) => s?.key));
  */
-export const lostDPoPKey = (record: unknown): TokenKeeperError | undefined => {
-	const key = record as Partial<DPoPKey> | null | undefined;
-	// A CryptoKey that JSON flattened is `{}`: no `type`. No instanceof, so that a page without
-	// WebCrypto (no CryptoKey global) gets this error too.
-	return key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg as string) && key.jwk?.x && typeof key.thumbprint === 'string'
+// `key` is whatever was stored or received (typed by what it should hold): a CryptoKey that JSON flattened is `{}`,
+// no `type`. No instanceof, so that a page without WebCrypto (no CryptoKey global) gets this error too.
+export const lostDPoPKey = (key: Partial<DPoPKey> | null | undefined): TokenKeeperError | undefined =>
+	key?.privateKey?.type === 'private' && Object.hasOwn(ALGORITHM, key.alg as string) && key.jwk?.x && typeof key.thumbprint === 'string'
 		? undefined
 		: new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'DPoP: key gone');
-};
