@@ -62,7 +62,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 			// for a difference of exactly 0 ms: either is such a lower bound).
 			skew = Date.parse(response.headers.get('date') as string) - Date.now() || skew;
 			// a resource's answer when there is an access token; the answer to the retry is final, whatever it says
-			if (!(await learnNonce(nonces, url, response, !!ath)) || retried) return response;
+			if (!(await learnNonce(nonces, url, response, ath)) || retried) return response;
 			void response.body?.cancel().catch(() => undefined);
 			return withProof(key, method, url, send, ath, true);
 		}
@@ -74,7 +74,7 @@ export function dpop({ algorithm = 'ES256', allowBearer = false }: DPoPOptions =
 				if (request.method !== 'POST') return fetch(input, init);
 				// a body is read by a send: each send gets its own clone of the untouched original; the init's other fields
 				// (undici's dispatcher, a framework's cache option) go along
-				return withProof(key, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['DPoP', proof]] })); // a null body keeps the clone's
+				return withProof(key, 'POST', request.url, (proof) => fetch(request.clone(), { ...init, body: null, headers: [...request.headers, ['dpop', proof]] })); // a null body keeps the clone's
 			};
 
 		return {

@@ -20,14 +20,14 @@ export const hasNonceChallenge = (header: string): boolean =>
 /**
  * Remembers the `DPoP-Nonce` of an answer for the origin that sent it (the final URL of a redirected answer; `url`
  * the request's), and resolves whether the answer asks for a proof with that new nonce: a token endpoint's `400`
- * with `error: "use_dpop_nonce"` (RFC 9449 section 8), or a resource's (`resource`) `401` with
+ * with `error: "use_dpop_nonce"` (RFC 9449 section 8), or a resource's (`resource` truthy: its `ath`, say) `401` with
  * `WWW-Authenticate: DPoP error="use_dpop_nonce"` (section 9). Without a new nonce a retry would fail the same way,
  * so it is no challenge. Reads a clone of the body.
  *
  * @example
  * if (await learnNonce(nonces, url, response, false)) retryTheTokenRequestOnceWithAFreshProof();
  */
-export async function learnNonce(nonces: DPoPNonces, url: string, response: DPoPResponse, resource: boolean): Promise<boolean> {
+export async function learnNonce(nonces: DPoPNonces, url: string, response: DPoPResponse, resource: unknown): Promise<boolean> {
 	const nonce = response.headers.get('DPoP-Nonce');
 	if (nonce) nonces.set(new URL(response.url || url).origin, nonce);
 	return (
