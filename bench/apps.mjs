@@ -69,10 +69,11 @@ export const BUDGETS = {
 };
 
 /**
- * What DPoP may add to the oauth2() app: its ceiling is that app's measured size plus `DPOP_BUDGET` (3 % over the
- * 1,412 B it adds now), its target that plus `DPOP_TARGET` (the DPoP issue's 1,200 B, not met yet).
+ * What DPoP may add to the oauth2() app: its target is that app's measured size plus `DPOP_TARGET` (the DPoP issue's
+ * 1,200 B), and it is met (1,191 B with esbuild, 1,167 B with rollup + terser), so the ceiling, `DPOP_BUDGET`, is the
+ * target itself: DPoP may not grow past it.
  */
-export const DPOP_BUDGET = 1_460;
+export const DPOP_BUDGET = 1_200;
 export const DPOP_TARGET = 1_200;
 
 const gzip = (code) => gzipSync(code, { level: 9 }).length;
