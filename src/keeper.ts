@@ -12,7 +12,7 @@ import { createSchedule } from './schedule.js';
 import { createSessionMachine, type Ticket } from './session.js';
 import { createTokenStore } from './storage/token-store.js';
 import { createTabs, type TabMessage } from './tabs.js';
-import { createTiming } from './timing.js';
+import { dueOnArrival, isDue, isUsable, refreshAt, usableUntil } from './timing.js';
 import { isTokenSet, newerSession, toTokenSet, type TokenSet } from './tokens.js';
 import type { AuthEvent, Listener, LogoutReason, RedirectContext, RedirectLogin, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
 
@@ -51,7 +51,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const name = options.name ?? 'default';
 	const checked = checkOptions(options); // every option, checked at once (options.ts)
 	const timeout = checked.timeout ?? DEFAULT_TIMEOUT;
-	const timing = createTiming(checked.refreshBefore);
+	const { refreshBefore } = checked;
 	const lifetime = new AbortController();
 	const fetch = networkFetch((input, init) => (options.fetch ?? globalThis.fetch)(input, init));
 	const calls = endpointFunctions(options.endpoints, options.apiUrl);
@@ -96,8 +96,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	function reschedule() {
 		const set = machine.set;
 		if (!set || lifetime.signal.aborted) return schedule.at(undefined);
-		if (!canRefresh(set)) return schedule.at(set.expiresAt === undefined ? undefined : timing.usableUntil(set));
-		const due = timing.refreshAt(set);
+		if (!canRefresh(set)) return schedule.at(set.expiresAt === undefined ? undefined : usableUntil(refreshBefore, set));
+		const due = refreshAt(refreshBefore, set);
 		const openAt = gate.openAt;
 		schedule.at(openAt === undefined || due === undefined ? undefined : Math.max(due, openAt));
 	}
@@ -132,7 +132,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	function sync(ticket: Ticket, set: TokenSet) {
 		if (machine.move(ticket, set, { type: 'sync', source: 'other-tab' })) {
-			gate.succeeded(timing.dueOnArrival(set));
+			gate.succeeded(dueOnArrival(refreshBefore, set));
 			reschedule();
 		}
 	}
@@ -195,7 +195,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		store,
 		tabs,
 		gate,
-		timing,
+		refreshBefore,
 		refresh: calls.refresh,
 		fetch,
 		dpop: seam,
@@ -214,7 +214,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = toTokenSet(answer.body, answer.receipt, undefined, seam, key);
 		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
 		machine.move(machine.ticket(), set, { type: 'login' });
-		gate.succeeded(timing.dueOnArrival(set));
+		gate.succeeded(dueOnArrival(refreshBefore, set));
 		reschedule();
 		const written = await store.save(set).then(
 			(written) => {
@@ -262,10 +262,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = machine.set;
 		if (!set) return;
 		if (!canRefresh(set)) {
-			if (!timing.isUsable(set)) end(machine.ticket(), 'expired');
+			if (!isUsable(refreshBefore, set)) end(machine.ticket(), 'expired');
 			return;
 		}
-		if (timing.isDue(set) && gate.mayTry() && !offline())
+		if (isDue(refreshBefore, set) && gate.mayTry() && !offline())
 			refresher.refresh('timer', wakeEvent).catch(() => undefined); // reported as an event
 		else reschedule();
 	}
@@ -284,7 +284,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (loaded && machine.move(ticket, loaded, { type: 'sync', source: 'storage' })) {
 			const lost = lostKey(loaded);
 			if (lost) return void end(machine.ticket(), 'revoked', lost); // its tokens are bound to a key that is gone: signed out
-			gate.succeeded(timing.dueOnArrival(loaded));
+			gate.succeeded(dueOnArrival(refreshBefore, loaded));
 			return reschedule();
 		}
 		machine.settle(failure ? { type: 'error', error: failure } : { type: 'sync', source: 'storage' });
@@ -292,7 +292,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	const authorizer: Authorizer = createRequestPath({
 		machine,
-		timing,
+		refreshBefore,
 		gate,
 		refresher,
 		trusts,

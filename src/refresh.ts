@@ -6,7 +6,7 @@ import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import type { TokenStore } from './storage/token-store.js';
 import type { Tabs } from './tabs.js';
-import type { Timing } from './timing.js';
+import { dueOnArrival, isDue, isUsable } from './timing.js';
 import { toTokenSet, type TokenSet } from './tokens.js';
 import type { EndpointFunctions, LogoutReason, RefreshTrigger, WakeEvent } from './types.js';
 
@@ -16,7 +16,8 @@ export interface RefreshParts {
 	store: TokenStore;
 	tabs: Tabs;
 	gate: RetryGate;
-	timing: Timing;
+	/** The `refreshBefore` option, for the timing rules. */
+	refreshBefore: number | undefined;
 	refresh: EndpointFunctions['refresh'];
 	fetch: typeof globalThis.fetch;
 	/** The `dpop` option: a refreshed set stays bound to its key. */
@@ -73,12 +74,12 @@ const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not 
  * and a refresh token minted for the ended session is revoked.
  */
 export function createRefresher(parts: RefreshParts): Refresher {
-	const { machine, gate, timing } = parts;
+	const { machine, gate, refreshBefore } = parts;
 	let inflight: Promise<TokenSet> | undefined;
 
 	const commit = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, adopted: boolean, wakeEvent: WakeEvent | undefined) => {
 		if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
-		gate.succeeded(timing.dueOnArrival(set));
+		gate.succeeded(dueOnArrival(refreshBefore, set));
 		parts.reschedule();
 		return set;
 	};
@@ -135,7 +136,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		try {
 			const shared = await parts.readShared();
 			if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
-			if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !timing.isDue(shared) && timing.isUsable(shared))) {
+			if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !isDue(refreshBefore, shared) && isUsable(refreshBefore, shared))) {
 				return takeShared(ticket, shared, trigger, wakeEvent);
 			}
 			present(shared);
@@ -166,7 +167,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		const call = parts.refresh;
 		if (!start) throw ended();
 		if (!call || start.refreshToken === undefined) {
-			if (!timing.isUsable(start)) parts.end(ticket, 'expired');
+			if (!isUsable(refreshBefore, start)) parts.end(ticket, 'expired');
 			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'No refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint');
 		}
 		let presented = start;
@@ -183,8 +184,8 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			if (kind === 'rejected') {
 				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
 				const now = await parts.readShared();
-				if (now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && timing.isUsable(now)) return commit(ticket, now, trigger, true, wakeEvent);
-				parts.end(ticket, endReason(presented.refreshExpiresAt, trigger === 'unauthorized' && timing.isUsable(presented)), error);
+				if (now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && isUsable(refreshBefore, now)) return commit(ticket, now, trigger, true, wakeEvent);
+				parts.end(ticket, endReason(presented.refreshExpiresAt, trigger === 'unauthorized' && isUsable(refreshBefore, presented)), error);
 				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
 			}
 			if (kind === 'transient') parts.reportError(error, { retryInMs: gate.backOff(error), trigger });

@@ -3,13 +3,14 @@ import type { Authorizer, Grant } from './http.js';
 import type { Refresher } from './refresh.js';
 import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
-import type { Timing } from './timing.js';
+import { isDue, isUsable } from './timing.js';
 import type { TokenSet } from './tokens.js';
 
 /** What the request path needs from the keeper. */
 export interface RequestParts {
 	machine: SessionMachine;
-	timing: Timing;
+	/** The `refreshBefore` option, for the timing rules. */
+	refreshBefore: number | undefined;
 	gate: RetryGate;
 	refresher: Refresher;
 	trusts: Authorizer['trusts'];
@@ -36,7 +37,7 @@ const remember = (list: string[], token: string) => {
  * a refresh brought and that still meets a 401 costs none (the API refuses every token: the app sees the 401).
  */
 export function createRequestPath(parts: RequestParts): Authorizer {
-	const { machine, timing, gate, refresher } = parts;
+	const { machine, refreshBefore, gate, refresher } = parts;
 	/** The grants handed out lately, newest first. */
 	const handedOut: Grant[] = [];
 	/** Tokens a 401 already spent a refresh on. */
@@ -59,8 +60,8 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		const set = machine.set;
 		if (!set) return null;
 		const refreshable = parts.canRefresh(set);
-		if (timing.isUsable(set)) {
-			if (timing.isDue(set) && refreshable && gate.mayTry() && !parts.offline()) refresher.refresh('request').catch(() => undefined);
+		if (isUsable(refreshBefore, set)) {
+			if (isDue(refreshBefore, set) && refreshable && gate.mayTry() && !parts.offline()) refresher.refresh('request').catch(() => undefined);
 			return grantOf(set, ticket);
 		}
 		if (!refreshable) {
@@ -72,9 +73,9 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		try {
 			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
 			let next = await refresher.refresh('request');
-			if (!timing.isUsable(next) && machine.holds(ticket)) next = await refresher.refresh('request');
+			if (!isUsable(refreshBefore, next) && machine.holds(ticket)) next = await refresher.refresh('request');
 			if (!machine.holds(ticket)) return null;
-			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way: the answer took longer than it lives');
+			if (!isUsable(refreshBefore, next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way: the answer took longer than it lives');
 			return grantOf(next, ticket);
 		} catch (error) {
 			if (!machine.holds(ticket) || !machine.set) return null;
@@ -87,7 +88,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		if (!set || !machine.holds(sent.ticket)) return null; // signed out, or another session now: never replay under it
 		if (set.accessToken !== sent.token) {
 			// refreshed while the request was out: replay with the newer token of the same session
-			const next = timing.isUsable(set) ? grantOf(set, sent.ticket) : await grant();
+			const next = isUsable(refreshBefore, set) ? grantOf(set, sent.ticket) : await grant();
 			return next && machine.holds(sent.ticket) ? next : null;
 		}
 		if (!parts.canRefresh(set)) {
@@ -101,7 +102,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 			const next = await (inflight ?? refresher.refresh('unauthorized'));
 			remember(brought, next.accessToken);
 			// a token that ran out on its way back (a slow answer, a sleep) goes through the usual path: never sent expired
-			const replay = timing.isUsable(next) ? grantOf(next, sent.ticket) : await grant();
+			const replay = isUsable(refreshBefore, next) ? grantOf(next, sent.ticket) : await grant();
 			return replay && machine.holds(sent.ticket) && replay.token !== sent.token ? replay : null;
 		} catch {
 			return null;
@@ -109,7 +110,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 	}
 
 	/** Whether `sent` may still go out: the current token of its session, not expired (a proof may take a sleep to sign). */
-	const usable = (sent: Grant) => machine.holds(sent.ticket) && machine.set?.accessToken === sent.token && timing.isUsable(machine.set);
+	const usable = (sent: Grant) => machine.holds(sent.ticket) && machine.set?.accessToken === sent.token && isUsable(refreshBefore, machine.set);
 
 	return { trusts: parts.trusts, fetch: parts.fetch, dpop: parts.dpop, grant, afterUnauthorized, usable, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
 }
