@@ -93,13 +93,18 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
 	const offline = () => globalThis.navigator?.onLine === false;
 
-	function reschedule() {
+	/**
+	 * Sets the timer for the current set. `arrived`: a set just taken, which the gate hears of first (it opens, or
+	 * backs off for a set that was due on arrival).
+	 */
+	function reschedule(arrived?: TokenSet) {
+		if (arrived) gate.succeeded(dueOnArrival(refreshBefore, arrived));
 		const set = machine.set;
-		if (!set || lifetime.signal.aborted) return schedule.at(undefined);
-		if (!canRefresh(set)) return schedule.at(set.expiresAt === undefined ? undefined : usableUntil(refreshBefore, set));
+		if (!set) return schedule(undefined);
+		if (!canRefresh(set)) return schedule(set.expiresAt === undefined ? undefined : usableUntil(refreshBefore, set));
 		const due = refreshAt(refreshBefore, set);
 		const openAt = gate.openAt;
-		schedule.at(openAt === undefined || due === undefined ? undefined : Math.max(due, openAt));
+		schedule(openAt === undefined || due === undefined ? undefined : Math.max(due, openAt));
 	}
 
 	// --- ending and switching sessions ------------------------------------------------------------
@@ -113,7 +118,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> } | null {
 		const set = machine.set;
 		if (!set || !machine.move(ticket, null, { type: 'logout', reason, ...(error && { error }) })) return null;
-		schedule.at(undefined);
+		schedule(undefined);
 		const revoked = reason === 'expired' || reason === 'revoked' || (revokedElsewhere && set.refreshToken === revokedElsewhere.refreshToken) ? undefined : revoke(set);
 		if (reason === 'other-tab') return { set, done: Promise.resolve(revoked) };
 		tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });
@@ -132,8 +137,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	function sync(ticket: Ticket, set: TokenSet) {
 		if (machine.move(ticket, set, { type: 'sync', source: 'other-tab' })) {
-			gate.succeeded(dueOnArrival(refreshBefore, set));
-			reschedule();
+			reschedule(set);
 		}
 	}
 
@@ -214,8 +218,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = toTokenSet(answer.body, answer.receipt, undefined, seam, key);
 		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
 		machine.move(machine.ticket(), set, { type: 'login' });
-		gate.succeeded(dueOnArrival(refreshBefore, set));
-		reschedule();
+		reschedule(set);
 		const written = await store.save(set).then(
 			(written) => {
 				persisted = true;
@@ -284,8 +287,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (loaded && machine.move(ticket, loaded, { type: 'sync', source: 'storage' })) {
 			const lost = lostKey(loaded);
 			if (lost) return void end(machine.ticket(), 'revoked', lost); // its tokens are bound to a key that is gone: signed out
-			gate.succeeded(dueOnArrival(refreshBefore, loaded));
-			return reschedule();
+			return reschedule(loaded);
 		}
 		machine.settle(failure ? { type: 'error', error: failure } : { type: 'sync', source: 'storage' });
 	})();
@@ -360,7 +362,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		handleRedirectCallback: async (url = globalThis.location?.href ?? '') => redirectFlow().handleRedirectCallback(url, redirectContext),
 		destroy() {
 			lifetime.abort();
-			schedule.stop();
 			listeners.clear();
 		},
 	};

@@ -6,7 +6,7 @@ import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import type { TokenStore } from './storage/token-store.js';
 import type { Tabs } from './tabs.js';
-import { dueOnArrival, isDue, isUsable } from './timing.js';
+import { isDue, isUsable } from './timing.js';
 import { toTokenSet, type TokenSet } from './tokens.js';
 import type { EndpointFunctions, LogoutReason, RefreshTrigger, WakeEvent } from './types.js';
 
@@ -37,8 +37,8 @@ export interface RefreshParts {
 	/** Revokes the refresh token of a set that will never be used (best effort). */
 	revoke(set: TokenSet): void;
 	reportError(error: TokenKeeperError, extra?: { retryInMs?: number; trigger?: RefreshTrigger }): void;
-	/** After a new set is committed: re-arm the timer. */
-	reschedule(): void;
+	/** Re-arms the timer; `arrived`: a set just committed, which the retry gate hears of first. */
+	reschedule(arrived?: TokenSet): void;
 }
 
 /** The refresher: `refresh()` is single-flight in this tab, and under the tab lock across tabs. */
@@ -79,8 +79,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 
 	const commit = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, adopted: boolean, wakeEvent: WakeEvent | undefined) => {
 		if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
-		gate.succeeded(dueOnArrival(refreshBefore, set));
-		parts.reschedule();
+		parts.reschedule(set);
 		return set;
 	};
 

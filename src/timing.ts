@@ -17,8 +17,7 @@ const lead = (refreshBefore: number | undefined, set: TokenSet, expiresAt: numbe
 };
 
 /** When a proactive refresh is due; `undefined` for a token of unknown expiry. */
-export const refreshAt = (refreshBefore: number | undefined, set: TokenSet): number | undefined =>
-	set.expiresAt === undefined ? undefined : set.expiresAt - lead(refreshBefore, set, set.expiresAt);
+export const refreshAt = (refreshBefore: number | undefined, set: TokenSet): number | undefined => (set.expiresAt === undefined ? undefined : set.expiresAt - lead(refreshBefore, set, set.expiresAt));
 
 /** Until when requests may carry the access token (behaviour 1: never once it expired, or will within the leeway). */
 export const usableUntil = (refreshBefore: number | undefined, set: TokenSet): number =>
