@@ -25,9 +25,10 @@ export interface RequestParts {
 
 /** How many recent tokens are remembered (to recognise the keeper's own, and the ones a 401 already cost a refresh). */
 const REMEMBERED = 4;
-const remember = (list: string[], token: string) => {
-	if (!list.includes(token)) list.unshift(token);
+const remember = <T>(list: T[], item: T) => {
+	if (!list.includes(item)) list.unshift(item);
 	list.length = Math.min(list.length, REMEMBERED);
+	return item;
 };
 
 /**
@@ -48,10 +49,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 	const grantOf = (set: TokenSet, ticket: Ticket): Grant => {
 		const known = handedOut.find((grant) => grant.token === set.accessToken && grant.ticket.generation === ticket.generation);
 		if (known) return known;
-		const grant = { token: set.accessToken, ticket, key: set.dpop };
-		handedOut.unshift(grant);
-		handedOut.length = Math.min(handedOut.length, REMEMBERED);
-		return grant;
+		return remember(handedOut, { token: set.accessToken, ticket, key: set.dpop });
 	};
 
 	async function grant(): Promise<Grant | null> {
