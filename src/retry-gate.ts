@@ -23,39 +23,36 @@ export interface RetryGate {
 
 export function createRetryGate(): RetryGate {
 	let failures = 0;
-	let retryAt = 0;
+	/** When the next try may run; `undefined` while halted. */
+	let openAt: number | undefined = 0;
 	let failure: TokenKeeperError | undefined;
-	let halted = false;
 	return {
-		mayTry: () => !halted && Date.now() >= retryAt,
+		mayTry: () => Date.now() >= (openAt ?? Infinity),
 		get openAt() {
-			return halted ? undefined : retryAt;
+			return openAt;
 		},
 		get failure() {
 			return failure;
 		},
 		succeeded(dueOnArrival) {
-			retryAt = dueOnArrival ? Date.now() + backoffDelay(failures) : 0;
-			failures = dueOnArrival ? failures + 1 : 0;
+			openAt = dueOnArrival ? Date.now() + backoffDelay(failures++) : (failures = 0);
 			failure = undefined;
-			halted = false;
 		},
 		backOff(error) {
 			const wait = backoffDelay(failures++, error.retryAfterMs);
-			retryAt = Date.now() + wait;
+			if (openAt !== undefined) openAt = Date.now() + wait; // a halt stays
 			failure = error;
 			return wait;
 		},
 		halt(error) {
-			halted = true;
+			openAt = undefined;
 			failure = error;
 		},
 		open() {
-			halted = false;
-			retryAt = 0;
+			openAt = 0;
 		},
 		online() {
-			retryAt = 0;
+			openAt &&= 0; // a halt stays
 		},
 	};
 }
