@@ -7,7 +7,7 @@ import { checkOptions } from './options.js';
 import { trustedOriginsOf } from './origins.js';
 import { createRefresher } from './refresh.js';
 import { createRequestPath } from './request-path.js';
-import { createRetryGate } from './retry-gate.js';
+import { createRetryGate, offline } from './retry-gate.js';
 import { createSchedule } from './schedule.js';
 import { createSessionMachine, type Ticket } from './session.js';
 import { createTokenStore } from './storage/token-store.js';
@@ -90,8 +90,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const lostKey = (set: TokenSet) => (set.tokenType !== 'DPoP' ? undefined : bound ? bound.lost(set.dpop) : new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'No dpop option'));
 
 	const canRefresh = (set: TokenSet) => set.refreshToken !== undefined && calls.refresh !== undefined;
-	/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
-	const offline = () => globalThis.navigator?.onLine === false;
 
 	/**
 	 * Sets the timer for the current set. `arrived`: a set just taken, which the gate hears of first (it opens, or
@@ -201,7 +199,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		gate,
 		refreshBefore,
 		refresh: calls.refresh,
-		fetch,
 		dpop: seam,
 		tokenFetch: (set) => tokenFetch(set.dpop),
 		timed,
@@ -209,7 +206,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		end,
 		switchTo,
 		write,
-		revoke: (set) => void revoke(set),
+		revoke,
 		reportError,
 		reschedule,
 	});
@@ -292,22 +289,23 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		machine.settle(failure ? { type: 'error', error: failure } : { type: 'sync', source: 'storage' });
 	})();
 
-	const authorizer: Authorizer = createRequestPath({
-		machine,
-		refreshBefore,
-		gate,
-		refresher,
+	const authorizer: Authorizer = {
 		trusts,
 		fetch,
-		dpop: bound,
-		canRefresh,
-		offline,
-		whenSettled: async () => {
-			if (machine.session.status === 'loading') await ready;
-			await resyncing;
-		},
-		endExpired: (ticket) => void end(ticket, 'expired'),
-	});
+		...createRequestPath({
+			machine,
+			refreshBefore,
+			gate,
+			refresher,
+			dpop: bound,
+			canRefresh,
+			whenSettled: async () => {
+				if (machine.session.status === 'loading') await ready;
+				await resyncing;
+			},
+			endExpired: (ticket) => void end(ticket, 'expired'),
+		}),
+	};
 
 	const redirectContext: RedirectContext = {
 		name,

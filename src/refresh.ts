@@ -19,7 +19,6 @@ export interface RefreshParts {
 	/** The `refreshBefore` option, for the timing rules. */
 	refreshBefore: number | undefined;
 	refresh: EndpointFunctions['refresh'];
-	fetch: typeof globalThis.fetch;
 	/** The `dpop` option: a refreshed set stays bound to its key. */
 	dpop: DPoP | undefined;
 	/** The fetch of a refresh of `set`: with a DPoP proof of its key when it is bound. */
@@ -34,8 +33,8 @@ export interface RefreshParts {
 	switchTo(ticket: Ticket, set: TokenSet): void;
 	/** Writes a refreshed set to storage; `false` when storage no longer holds `previous` (another tab moved on). */
 	write(previous: TokenSet, next: TokenSet): Promise<boolean>;
-	/** Revokes the refresh token of a set that will never be used (best effort). */
-	revoke(set: TokenSet): void;
+	/** Revokes the refresh token of a set that will never be used (best effort: it never rejects). */
+	revoke(set: TokenSet): Promise<void>;
 	reportError(error: TokenKeeperError, extra?: { retryInMs?: number; trigger?: RefreshTrigger }): void;
 	/** Re-arms the timer; `arrived`: a set just committed, which the retry gate hears of first. */
 	reschedule(arrived?: TokenSet): void;

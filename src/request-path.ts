@@ -1,7 +1,7 @@
 import { TokenKeeperError } from './errors.js';
 import type { Authorizer, Grant } from './http.js';
 import type { Refresher } from './refresh.js';
-import type { RetryGate } from './retry-gate.js';
+import { offline, type RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import { isDue, isUsable } from './timing.js';
 import type { TokenSet } from './tokens.js';
@@ -13,11 +13,8 @@ export interface RequestParts {
 	refreshBefore: number | undefined;
 	gate: RetryGate;
 	refresher: Refresher;
-	trusts: Authorizer['trusts'];
-	fetch: typeof globalThis.fetch;
 	dpop: Authorizer['dpop'];
 	canRefresh(set: TokenSet): boolean;
-	offline(): boolean;
 	/** Settles once stored tokens are loaded and any re-check of storage after a wake is done. */
 	whenSettled(): Promise<void>;
 	endExpired(ticket: Ticket): void;
@@ -37,7 +34,7 @@ const remember = <T>(list: T[], item: T) => {
  * session (never another user's), and each access token costs at most one refresh after a 401; a token that such
  * a refresh brought and that still meets a 401 costs none (the API refuses every token: the app sees the 401).
  */
-export function createRequestPath(parts: RequestParts): Authorizer {
+export function createRequestPath(parts: RequestParts): Omit<Authorizer, 'trusts' | 'fetch'> {
 	const { machine, refreshBefore, gate, refresher } = parts;
 	/** The grants handed out lately, newest first. */
 	const handedOut: Grant[] = [];
@@ -59,14 +56,14 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		if (!set) return null;
 		const refreshable = parts.canRefresh(set);
 		if (isUsable(refreshBefore, set)) {
-			if (isDue(refreshBefore, set) && refreshable && gate.mayTry() && !parts.offline()) refresher.refresh('request').catch(() => undefined);
+			if (isDue(refreshBefore, set) && refreshable && gate.mayTry() && !offline()) refresher.refresh('request').catch(() => undefined);
 			return grantOf(set, ticket);
 		}
 		if (!refreshable) {
 			parts.endExpired(ticket);
 			return null;
 		}
-		if (parts.offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the token is refreshed once online');
+		if (offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the token is refreshed once online');
 		if (!gate.mayTry() && gate.failure) throw gate.failure;
 		try {
 			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
@@ -110,5 +107,5 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 	/** Whether `sent` may still go out: the current token of its session, not expired (a proof may take a sleep to sign). */
 	const usable = (sent: Grant) => machine.holds(sent.ticket) && machine.set?.accessToken === sent.token && isUsable(refreshBefore, machine.set);
 
-	return { trusts: parts.trusts, fetch: parts.fetch, dpop: parts.dpop, grant, afterUnauthorized, usable, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
+	return { dpop: parts.dpop, grant, afterUnauthorized, usable, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
 }

@@ -21,6 +21,9 @@ export interface RetryGate {
 	online(): void;
 }
 
+/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
+export const offline = () => globalThis.navigator?.onLine === false;
+
 export function createRetryGate(): RetryGate {
 	let failures = 0;
 	/** When the next try may run; `undefined` while halted. */
