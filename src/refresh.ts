@@ -82,16 +82,6 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		return set;
 	};
 
-	/** Commits a set the endpoint just minted; refused for a stale ticket, and then its refresh token is revoked. */
-	const commitFresh = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined) => {
-		try {
-			return commit(ticket, set, trigger, false, wakeEvent);
-		} catch {
-			parts.revoke(set);
-			return undefined;
-		}
-	};
-
 	/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
 	const takeShared = (ticket: Ticket, shared: TokenSet | null, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): TokenSet => {
 		if (shared === null) {
@@ -143,8 +133,14 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			const answer = await untilAborted(answering, signal, (late) => drop(late, shared));
 			const next = toTokenSet(answer.body, answer.receipt, shared, parts.dpop);
 			if (await parts.write(shared, next)) {
-				// The ticket decides: a session that ended while the answer was being stored stays ended.
-				if (!commitFresh(ticket, next, trigger, wakeEvent)) throw ended();
+				// The ticket decides: a session that ended while the answer was being stored stays ended, and the refresh
+				// token just minted for it is revoked.
+				try {
+					commit(ticket, next, trigger, false, wakeEvent);
+				} catch (error) {
+					parts.revoke(next);
+					throw error;
+				}
 				parts.tabs.post({ type: 'tokens', set: next });
 				return next;
 			}
