@@ -129,7 +129,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	/** Storage or a tab holds another user's session: this one ends (`other-tab`), then that one is synced. */
 	function switchTo(ticket: Ticket, set: TokenSet) {
-		if (machine.hasEnded(set.sid) || !end(ticket, 'other-tab')) return;
+		if (machine.ended.has(set.sid) || !end(ticket, 'other-tab')) return;
 		sync(machine.ticket(), set);
 	}
 
@@ -141,14 +141,14 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	function onTabMessage(message: TabMessage) {
 		if (message.type === 'logout') {
-			machine.forget(message.sid);
+			machine.ended.add(message.sid);
 			const set = machine.set;
 			if (set?.sid !== message.sid) return;
 			end(machine.ticket(), 'other-tab', undefined, message);
 			return;
 		}
 		const { set } = message;
-		if (!isTokenSet(set) || machine.hasEnded(set.sid) || lostKey(set)) return;
+		if (!isTokenSet(set) || machine.ended.has(set.sid) || lostKey(set)) return;
 		const current = machine.set;
 		if (current && current.sid !== set.sid) return newerSession(set, current) ? switchTo(machine.ticket(), set) : undefined; // two logins at once: the newer wins in every tab
 		if (current?.accessToken === set.accessToken || (current && current.receivedAt > set.receivedAt)) return;
@@ -166,7 +166,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			const stored = await store.load();
 			const lost = stored && lostKey(stored);
 			if (lost) end(machine.ticket(), 'revoked', lost); // never a refresh with another key: the refresh token is bound to this one
-			return stored === null || lost || machine.hasEnded(stored.sid) ? null : stored;
+			return stored === null || lost || machine.ended.has(stored.sid) ? null : stored;
 		} catch (error) {
 			reportError(error as TokenKeeperError);
 			return machine.set ?? null;
