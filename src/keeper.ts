@@ -303,7 +303,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 				if (machine.session.status === 'loading') await ready;
 				await resyncing;
 			},
-			endExpired: (ticket) => void end(ticket, 'expired'),
+			end,
 		}),
 	};
 

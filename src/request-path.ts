@@ -17,7 +17,8 @@ export interface RequestParts {
 	canRefresh(set: TokenSet): boolean;
 	/** Settles once stored tokens are loaded and any re-check of storage after a wake is done. */
 	whenSettled(): Promise<void>;
-	endExpired(ticket: Ticket): void;
+	/** Ends the current session (`ticket`'s) here: `expired`, for a token that can no longer be sent nor refreshed. */
+	end(ticket: Ticket, reason: 'expired'): void;
 }
 
 /** How many recent tokens are remembered (to recognise the keeper's own, and the ones a 401 already cost a refresh). */
@@ -60,7 +61,7 @@ export function createRequestPath(parts: RequestParts): Omit<Authorizer, 'trusts
 			return grantOf(set, ticket);
 		}
 		if (!refreshable) {
-			parts.endExpired(ticket);
+			parts.end(ticket, 'expired');
 			return null;
 		}
 		if (offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the token is refreshed once online');
@@ -87,7 +88,7 @@ export function createRequestPath(parts: RequestParts): Omit<Authorizer, 'trusts
 			return next && machine.holds(sent.ticket) ? next : null;
 		}
 		if (!parts.canRefresh(set)) {
-			parts.endExpired(sent.ticket);
+			parts.end(sent.ticket, 'expired');
 			return null;
 		}
 		const inflight = refresher.inflight;
