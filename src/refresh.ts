@@ -63,7 +63,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, late: (value:
 	});
 }
 
-const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not signed in', cause === undefined ? {} : { cause });
+/** The session ended under a step (no `cause` when undefined: see the constructor). */
+const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not signed in', { cause });
 
 /**
  * The refresh flow (behaviour 2): one refresh at a time per tab, under the Web Lock across tabs. Inside the lock it
