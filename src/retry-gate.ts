@@ -38,7 +38,8 @@ export function createRetryGate(): RetryGate {
 			return failure;
 		},
 		succeeded(dueOnArrival) {
-			openAt = dueOnArrival ? Date.now() + backoffDelay(failures++) : (failures = 0);
+			openAt = dueOnArrival ? Date.now() + backoffDelay(failures) : 0;
+			failures = dueOnArrival ? failures + 1 : 0;
 			failure = undefined;
 		},
 		backOff(error) {
