@@ -107,55 +107,6 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		return ended();
 	};
 
-	/**
-	 * The part under the tab lock. Should the session end while it runs, its stored set is cleared before the lock is
-	 * let go: its refresh token may be on its way to the server already, and the next tab to hold the lock must not
-	 * find it in storage and present it again.
-	 */
-	async function inLock(
-		ticket: Ticket,
-		start: TokenSet,
-		call: NonNullable<EndpointFunctions['refresh']>,
-		trigger: RefreshTrigger,
-		wakeEvent: WakeEvent | undefined,
-		present: (set: TokenSet) => void,
-	): Promise<TokenSet> {
-		const { signal } = machine;
-		let presented: TokenSet | undefined;
-		try {
-			const shared = await parts.readShared();
-			if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
-			if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !isDue(refreshBefore, shared) && isUsable(refreshBefore, shared))) {
-				return takeShared(ticket, shared, trigger, wakeEvent);
-			}
-			present(shared);
-			presented = shared;
-			const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.tokenFetch(shared) }), 'REFRESH_FAILED', 'Refresh', signal);
-			const answer = await untilAborted(answering, signal, (late) => drop(late, shared));
-			const next = toTokenSet(answer.body, answer.receipt, shared, parts.dpop);
-			if (await parts.write(shared, next)) {
-				// The ticket decides: a session that ended while the answer was being stored stays ended, and the refresh
-				// token just minted for it is revoked.
-				try {
-					commit(ticket, next, trigger, false, wakeEvent);
-				} catch (error) {
-					parts.revoke(next);
-					throw error;
-				}
-				parts.tabs.post({ type: 'tokens', set: next });
-				return next;
-			}
-			// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
-			const now = await parts.readShared();
-			if (now === null || now.sid !== ticket.sid) parts.revoke(next);
-			return takeShared(ticket, now, trigger, wakeEvent);
-		} catch (error) {
-			if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
-			else if (presented && error instanceof TokenKeeperError && classifyRefreshFailure(error) === 'rejected') await parts.store.discard(presented).catch(() => undefined);
-			throw error;
-		}
-	}
-
 	async function run(trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): Promise<TokenSet> {
 		const ticket = machine.ticket();
 		const start = machine.set;
@@ -165,22 +116,61 @@ export function createRefresher(parts: RefreshParts): Refresher {
 			if (!isUsable(refreshBefore, start)) parts.end(ticket, 'expired');
 			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'No refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint');
 		}
-		let presented = start;
+		/** The set whose refresh token went to the server, once it went. */
+		let presented: TokenSet | undefined;
+
+		/**
+		 * The part under the tab lock. Should the session end while it runs, its stored set is cleared before the lock is
+		 * let go: its refresh token may be on its way to the server already, and the next tab to hold the lock must not
+		 * find it in storage and present it again.
+		 */
+		const inLock = async (): Promise<TokenSet> => {
+			const { signal } = machine;
+			try {
+				const shared = await parts.readShared();
+				if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
+				if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !isDue(refreshBefore, shared) && isUsable(refreshBefore, shared))) {
+					return takeShared(ticket, shared, trigger, wakeEvent);
+				}
+				presented = shared;
+				const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.tokenFetch(shared) }), 'REFRESH_FAILED', 'Refresh', signal);
+				const answer = await untilAborted(answering, signal, (late) => drop(late, shared));
+				const next = toTokenSet(answer.body, answer.receipt, shared, parts.dpop);
+				if (await parts.write(shared, next)) {
+					// The ticket decides: a session that ended while the answer was being stored stays ended, and the refresh
+					// token just minted for it is revoked.
+					try {
+						commit(ticket, next, trigger, false, wakeEvent);
+					} catch (error) {
+						parts.revoke(next);
+						throw error;
+					}
+					parts.tabs.post({ type: 'tokens', set: next });
+					return next;
+				}
+				// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
+				const now = await parts.readShared();
+				if (now === null || now.sid !== ticket.sid) parts.revoke(next);
+				return takeShared(ticket, now, trigger, wakeEvent);
+			} catch (error) {
+				if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
+				else if (presented && error instanceof TokenKeeperError && classifyRefreshFailure(error) === 'rejected') await parts.store.discard(presented).catch(() => undefined);
+				throw error;
+			}
+		};
+
 		try {
-			return await parts.tabs.withLock(() =>
-				inLock(ticket, start, call, trigger, wakeEvent, (set) => {
-					presented = set;
-				}),
-			);
+			return await parts.tabs.withLock(inLock);
 		} catch (thrown) {
 			if (!machine.holds(ticket)) throw thrown instanceof TokenKeeperError && thrown.code === 'SESSION_EXPIRED' ? thrown : ended(thrown);
 			const error = (await asTokenKeeperError(thrown, 'REFRESH_FAILED', 'Refresh')) as TokenKeeperError;
 			const kind = classifyRefreshFailure(error);
 			if (kind === 'rejected') {
+				const sent = presented ?? start;
 				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
 				const now = await parts.readShared();
-				if (now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && isUsable(refreshBefore, now)) return commit(ticket, now, trigger, true, wakeEvent);
-				parts.end(ticket, endReason(presented.refreshExpiresAt, trigger === 'unauthorized' && isUsable(refreshBefore, presented)), error);
+				if (now && now.sid === ticket.sid && now.accessToken !== sent.accessToken && isUsable(refreshBefore, now)) return commit(ticket, now, trigger, true, wakeEvent);
+				parts.end(ticket, endReason(sent.refreshExpiresAt, trigger === 'unauthorized' && isUsable(refreshBefore, sent)), error);
 				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
 			}
 			if (kind === 'transient') parts.reportError(error, { retryInMs: gate.backOff(error), trigger });
