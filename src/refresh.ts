@@ -77,25 +77,6 @@ export function createRefresher(parts: RefreshParts): Refresher {
 	const { machine, gate, refreshBefore } = parts;
 	let inflight: Promise<TokenSet> | undefined;
 
-	const commit = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, adopted: boolean, wakeEvent: WakeEvent | undefined) => {
-		if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
-		parts.reschedule(set);
-		return set;
-	};
-
-	/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
-	const takeShared = (ticket: Ticket, shared: TokenSet | null, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): TokenSet => {
-		if (shared === null) {
-			parts.end(ticket, 'other-tab');
-			throw ended();
-		}
-		if (shared.sid !== ticket.sid) {
-			parts.switchTo(ticket, shared);
-			throw ended();
-		}
-		return commit(ticket, shared, trigger, true, wakeEvent);
-	};
-
 	/** Drops an answer that came after its session ended: its new refresh token is revoked, so that none is left alive. */
 	const drop = (answer: TokenAnswer, previous?: TokenSet) => {
 		try {
@@ -119,6 +100,26 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		/** The set whose refresh token went to the server, once it went. */
 		let presented: TokenSet | undefined;
 
+		/** Commits a set of this session; refused (the session ended) for a stale ticket. */
+		const commit = (set: TokenSet, adopted: boolean) => {
+			if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
+			parts.reschedule(set);
+			return set;
+		};
+
+		/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
+		const takeShared = (shared: TokenSet | null): TokenSet => {
+			if (shared === null) {
+				parts.end(ticket, 'other-tab');
+				throw ended();
+			}
+			if (shared.sid !== ticket.sid) {
+				parts.switchTo(ticket, shared);
+				throw ended();
+			}
+			return commit(shared, true);
+		};
+
 		/**
 		 * The part under the tab lock. Should the session end while it runs, its stored set is cleared before the lock is
 		 * let go: its refresh token may be on its way to the server already, and the next tab to hold the lock must not
@@ -130,7 +131,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 				const shared = await parts.readShared();
 				if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
 				if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !isDue(refreshBefore, shared) && isUsable(refreshBefore, shared))) {
-					return takeShared(ticket, shared, trigger, wakeEvent);
+					return takeShared(shared);
 				}
 				presented = shared;
 				const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.tokenFetch(shared) }), 'REFRESH_FAILED', 'Refresh', signal);
@@ -140,7 +141,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 					// The ticket decides: a session that ended while the answer was being stored stays ended, and the refresh
 					// token just minted for it is revoked.
 					try {
-						commit(ticket, next, trigger, false, wakeEvent);
+						commit(next, false);
 					} catch (error) {
 						parts.revoke(next);
 						throw error;
@@ -151,7 +152,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 				// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
 				const now = await parts.readShared();
 				if (now === null || now.sid !== ticket.sid) parts.revoke(next);
-				return takeShared(ticket, now, trigger, wakeEvent);
+				return takeShared(now);
 			} catch (error) {
 				if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
 				else if (presented && error instanceof TokenKeeperError && classifyRefreshFailure(error) === 'rejected') await parts.store.discard(presented).catch(() => undefined);
@@ -169,7 +170,7 @@ export function createRefresher(parts: RefreshParts): Refresher {
 				const sent = presented ?? start;
 				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
 				const now = await parts.readShared();
-				if (now && now.sid === ticket.sid && now.accessToken !== sent.accessToken && isUsable(refreshBefore, now)) return commit(ticket, now, trigger, true, wakeEvent);
+				if (now && now.sid === ticket.sid && now.accessToken !== sent.accessToken && isUsable(refreshBefore, now)) return commit(now, true);
 				parts.end(ticket, endReason(sent.refreshExpiresAt, trigger === 'unauthorized' && isUsable(refreshBefore, sent)), error);
 				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
 			}
