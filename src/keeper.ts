@@ -24,16 +24,15 @@ const DEFAULT_TIMEOUT = 10_000;
  */
 const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 
-/** Aborted when any of `signals` is, or after `ms`. */
-function withTimeout(signals: AbortSignal[], ms: number): AbortSignal {
-	const all = [...signals, AbortSignal.timeout(ms)];
+/** Aborted when any of `all` is. */
+function either(all: AbortSignal[]): AbortSignal {
 	if (typeof AbortSignal.any === 'function') return AbortSignal.any(all);
-	const either = new AbortController(); // Safari before 17.4 has no AbortSignal.any
+	const any = new AbortController(); // Safari before 17.4 has no AbortSignal.any
 	for (const source of all) {
-		if (source.aborted) either.abort(source.reason);
-		else source.addEventListener('abort', () => either.abort(source.reason), { once: true });
+		if (source.aborted) any.abort(source.reason);
+		else source.addEventListener('abort', () => any.abort(source.reason), { once: true });
 	}
-	return either.signal;
+	return any.signal;
 }
 
 /**
@@ -56,7 +55,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const fetch = networkFetch((input, init) => (options.fetch ?? globalThis.fetch)(input, init));
 	const calls = endpointFunctions(options.endpoints, options.apiUrl);
 	const trusts = trustedOriginsOf(options);
-	const timed = (signal?: AbortSignal) => withTimeout(signal ? [signal, lifetime.signal] : [lifetime.signal], timeout);
+	/** Aborted by `signal`, the keeper's end or the timeout (without `signal`, the end is listed twice: no harm). */
+	const timed = (signal?: AbortSignal) => either([signal ?? lifetime.signal, lifetime.signal, AbortSignal.timeout(timeout)]);
 	const listeners = new Set<Listener>();
 	const seam = options.dpop;
 	const bound = seam?.bind(fetch, options.storage);
@@ -310,7 +310,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const redirectContext: RedirectContext = {
 		name,
 		fetch,
-		timed: () => timed(),
+		timed,
 		ready,
 		startSession: (answer) => startSession(answer, bound?.takeExchangeKey()),
 		reportError,
