@@ -151,8 +151,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (!isTokenSet(set) || machine.ended.has(set.sid) || lostKey(set)) return;
 		const current = machine.set;
 		if (current && current.sid !== set.sid) return newerSession(set, current) ? switchTo(machine.ticket(), set) : undefined; // two logins at once: the newer wins in every tab
-		if (current?.accessToken === set.accessToken || (current && current.receivedAt > set.receivedAt)) return;
-		sync(machine.ticket(), set);
+		// an older set of this session than the current one the machine refuses itself
+		if (current?.accessToken !== set.accessToken) sync(machine.ticket(), set);
 	}
 
 	/**
