@@ -246,15 +246,13 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (wakeEvent === undefined || !store.shared) return check(wakeEvent);
 		const ticket = machine.ticket();
 		const current = machine.set;
-		const done = readShared().then((stored) => {
+		// the latest re-check, kept settled: awaiting it then costs a tick
+		resyncing = readShared().then((stored) => {
 			if (current && stored?.sid !== current.sid) {
 				if (stored) switchTo(ticket, stored);
 				else end(ticket, 'other-tab');
 			} else if (stored && (!current || stored.receivedAt > current.receivedAt)) sync(ticket, stored);
 			check(wakeEvent);
-		});
-		resyncing = done.finally(() => {
-			if (resyncing === done) resyncing = undefined;
 		});
 	}
 
