@@ -98,11 +98,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	function reschedule(arrived?: TokenSet) {
 		if (arrived) gate.succeeded(dueOnArrival(refreshBefore, arrived));
 		const set = machine.set;
-		if (!set) return schedule(undefined);
-		if (!canRefresh(set)) return schedule(set.expiresAt === undefined ? undefined : usableUntil(refreshBefore, set));
-		const due = refreshAt(refreshBefore, set);
-		const openAt = gate.openAt;
-		schedule(openAt === undefined || due === undefined ? undefined : Math.max(due, openAt));
+		// a set that cannot be refreshed is looked at when it can no longer be sent; `Infinity` is never
+		schedule(!set ? Infinity : canRefresh(set) ? Math.max(refreshAt(refreshBefore, set), gate.openAt) : usableUntil(refreshBefore, set));
 	}
 
 	// --- ending and switching sessions ------------------------------------------------------------
@@ -116,7 +113,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> } | null {
 		const set = machine.set;
 		if (!set || !machine.move(ticket, null, { type: 'logout', reason, ...(error && { error }) })) return null;
-		schedule(undefined);
+		schedule(Infinity);
 		const revoked = reason === 'expired' || reason === 'revoked' || (revokedElsewhere && set.refreshToken === revokedElsewhere.refreshToken) ? undefined : revoke(set);
 		if (reason === 'other-tab') return { set, done: Promise.resolve(revoked) };
 		tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });

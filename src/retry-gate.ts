@@ -5,8 +5,8 @@ import { backoffDelay } from './failures.js';
 export interface RetryGate {
 	/** Whether an automatic refresh may run now. */
 	mayTry(): boolean;
-	/** When the next automatic try may run (local ms), `undefined` while halted. */
-	readonly openAt: number | undefined;
+	/** When the next automatic try may run (local ms), `Infinity` while halted. */
+	readonly openAt: number;
 	/** The failure that closed the gate, to give callers that cannot wait. */
 	readonly failure: TokenKeeperError | undefined;
 	/** A token set arrived: open, unless it was due on arrival (then back off, so such a server is not called in a loop). */
@@ -26,11 +26,11 @@ export const offline = () => globalThis.navigator?.onLine === false;
 
 export function createRetryGate(): RetryGate {
 	let failures = 0;
-	/** When the next try may run; `undefined` while halted. */
-	let openAt: number | undefined = 0;
+	/** When the next try may run; `Infinity` while halted. */
+	let openAt = 0;
 	let failure: TokenKeeperError | undefined;
 	return {
-		mayTry: () => Date.now() >= (openAt ?? Infinity),
+		mayTry: () => Date.now() >= openAt,
 		get openAt() {
 			return openAt;
 		},
@@ -44,19 +44,19 @@ export function createRetryGate(): RetryGate {
 		},
 		backOff(error) {
 			const wait = backoffDelay(failures++, error.retryAfterMs);
-			if (openAt !== undefined) openAt = Date.now() + wait; // a halt stays
+			if (openAt < Infinity) openAt = Date.now() + wait; // a halt stays
 			failure = error;
 			return wait;
 		},
 		halt(error) {
-			openAt = undefined;
+			openAt = Infinity;
 			failure = error;
 		},
 		open() {
 			openAt = 0;
 		},
 		online() {
-			openAt &&= 0; // a halt stays
+			if (openAt < Infinity) openAt = 0; // a halt stays
 		},
 	};
 }

@@ -7,10 +7,10 @@ import type { WakeEvent } from './types.js';
  * (2^31-1 ms, 24.8 days: a longer one fires at once). So the timer is clamped and re-armed, and
  * `visibilitychange` (to visible), `online` and `pageshow` check the token as well.
  *
- * Returns the function that sets the timer: it calls `onDue()` at `at` (local ms), or never for `undefined`, and
+ * Returns the function that sets the timer: it calls `onDue()` at `at` (local ms), or never for `Infinity`, and
  * replaces the previous time. The end of `lifetime` clears the timer and the listeners.
  */
-export function createSchedule(onDue: (event?: WakeEvent) => void, lifetime: AbortSignal): (at: number | undefined) => void {
+export function createSchedule(onDue: (event?: WakeEvent) => void, lifetime: AbortSignal): (at: number) => void {
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	/** A clamped timer that fires before `at` arms again for the rest (a negative delay is no delay). */
 	const arm = (at: number) => {
@@ -25,6 +25,6 @@ export function createSchedule(onDue: (event?: WakeEvent) => void, lifetime: Abo
 
 	return (at) => {
 		clearTimeout(timer);
-		if (at !== undefined && !lifetime.aborted) arm(at);
+		if (at < Infinity && !lifetime.aborted) arm(at);
 	};
 }

@@ -16,8 +16,8 @@ const lead = (refreshBefore: number | undefined, set: TokenSet, expiresAt: numbe
 	return refreshBefore === undefined ? Math.min(MAX_LEAD, lifetime / 5) : Math.min(refreshBefore, lifetime / 2);
 };
 
-/** When a proactive refresh is due; `undefined` for a token of unknown expiry. */
-export const refreshAt = (refreshBefore: number | undefined, set: TokenSet): number | undefined => (set.expiresAt === undefined ? undefined : set.expiresAt - lead(refreshBefore, set, set.expiresAt));
+/** When a proactive refresh is due; `Infinity` (never) for a token of unknown expiry. */
+export const refreshAt = (refreshBefore: number | undefined, set: TokenSet): number => (set.expiresAt === undefined ? Infinity : set.expiresAt - lead(refreshBefore, set, set.expiresAt));
 
 /** Until when requests may carry the access token (behaviour 1: never once it expired, or will within the leeway). */
 export const usableUntil = (refreshBefore: number | undefined, set: TokenSet): number =>
@@ -25,7 +25,7 @@ export const usableUntil = (refreshBefore: number | undefined, set: TokenSet): n
 
 export const isUsable = (refreshBefore: number | undefined, set: TokenSet): boolean => Date.now() < usableUntil(refreshBefore, set);
 
-export const isDue = (refreshBefore: number | undefined, set: TokenSet): boolean => Date.now() >= (refreshAt(refreshBefore, set) ?? Infinity);
+export const isDue = (refreshBefore: number | undefined, set: TokenSet): boolean => Date.now() >= refreshAt(refreshBefore, set);
 
 /** Already due when it arrived: its lifetime ran out on the way, or the server issues such tokens. */
-export const dueOnArrival = (refreshBefore: number | undefined, set: TokenSet): boolean => (refreshAt(refreshBefore, set) ?? Infinity) <= set.receivedAt;
+export const dueOnArrival = (refreshBefore: number | undefined, set: TokenSet): boolean => refreshAt(refreshBefore, set) <= set.receivedAt;
