@@ -7,12 +7,12 @@ import { checkOptions } from './options.js';
 import { trustedOriginsOf } from './origins.js';
 import { createRefresher } from './refresh.js';
 import { createRequestPath } from './request-path.js';
-import { createRetryGate } from './retry-gate.js';
+import { createRetryGate, offline } from './retry-gate.js';
 import { createSchedule } from './schedule.js';
 import { createSessionMachine, type Ticket } from './session.js';
 import { createTokenStore } from './storage/token-store.js';
 import { createTabs, type TabMessage } from './tabs.js';
-import { createTiming } from './timing.js';
+import { dueOnArrival, isDue, isUsable, refreshAt, usableUntil } from './timing.js';
 import { isTokenSet, newerSession, toTokenSet, type TokenSet } from './tokens.js';
 import type { AuthEvent, Listener, LogoutReason, RedirectContext, RedirectLogin, RefreshTrigger, Session, TokenKeeper, TokenKeeperOptions, WakeEvent } from './types.js';
 
@@ -24,16 +24,15 @@ const DEFAULT_TIMEOUT = 10_000;
  */
 const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 
-/** Aborted when any of `signals` is, or after `ms`. */
-function withTimeout(signals: AbortSignal[], ms: number): AbortSignal {
-	const all = [...signals, AbortSignal.timeout(ms)];
+/** Aborted when any of `all` is. */
+function either(all: AbortSignal[]): AbortSignal {
 	if (typeof AbortSignal.any === 'function') return AbortSignal.any(all);
-	const either = new AbortController(); // Safari before 17.4 has no AbortSignal.any
+	const any = new AbortController(); // Safari before 17.4 has no AbortSignal.any
 	for (const source of all) {
-		if (source.aborted) either.abort(source.reason);
-		else source.addEventListener('abort', () => either.abort(source.reason), { once: true });
+		if (source.aborted) any.abort(source.reason);
+		else source.addEventListener('abort', () => any.abort(source.reason), { once: true });
 	}
-	return either.signal;
+	return any.signal;
 }
 
 /**
@@ -51,12 +50,13 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const name = options.name ?? 'default';
 	const checked = checkOptions(options); // every option, checked at once (options.ts)
 	const timeout = checked.timeout ?? DEFAULT_TIMEOUT;
-	const timing = createTiming(checked.refreshBefore);
+	const { refreshBefore } = checked;
 	const lifetime = new AbortController();
 	const fetch = networkFetch((input, init) => (options.fetch ?? globalThis.fetch)(input, init));
 	const calls = endpointFunctions(options.endpoints, options.apiUrl);
 	const trusts = trustedOriginsOf(options);
-	const timed = (signal?: AbortSignal) => withTimeout(signal ? [signal, lifetime.signal] : [lifetime.signal], timeout);
+	/** Aborted by `signal`, the keeper's end or the timeout (without `signal`, the end is listed twice: no harm). */
+	const timed = (signal?: AbortSignal) => either([signal ?? lifetime.signal, lifetime.signal, AbortSignal.timeout(timeout)]);
 	const listeners = new Set<Listener>();
 	const bound = options.dpop?.(fetch, options.storage);
 	/** The fetch of a token endpoint call for `key`: with a DPoP proof of it when there is one (RFC 9449 section 5). */
@@ -89,16 +89,16 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	const lostKey = (set: TokenSet) => (set.tokenType !== 'DPoP' ? undefined : bound ? bound.lost(set.dpop) : new TokenKeeperError('DPOP_KEY_UNAVAILABLE', 'No dpop option'));
 
 	const canRefresh = (set: TokenSet) => set.refreshToken !== undefined && calls.refresh !== undefined;
-	/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
-	const offline = () => globalThis.navigator?.onLine === false;
 
-	function reschedule() {
+	/**
+	 * Sets the timer for the current set. `arrived`: a set just taken, which the gate hears of first (it opens, or
+	 * backs off for a set that was due on arrival).
+	 */
+	function reschedule(arrived?: TokenSet) {
+		if (arrived) gate.succeeded(dueOnArrival(refreshBefore, arrived));
 		const set = machine.set;
-		if (!set || lifetime.signal.aborted) return schedule.at(undefined);
-		if (!canRefresh(set)) return schedule.at(set.expiresAt === undefined ? undefined : timing.usableUntil(set));
-		const due = timing.refreshAt(set);
-		const openAt = gate.openAt;
-		schedule.at(openAt === undefined || due === undefined ? undefined : Math.max(due, openAt));
+		// a set that cannot be refreshed is looked at when it can no longer be sent; `Infinity` is never
+		schedule(!set ? Infinity : canRefresh(set) ? Math.max(refreshAt(refreshBefore, set), gate.openAt) : usableUntil(refreshBefore, set));
 	}
 
 	// --- ending and switching sessions ------------------------------------------------------------
@@ -112,7 +112,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> } | null {
 		const set = machine.set;
 		if (!set || !machine.move(ticket, null, { type: 'logout', reason, ...(error && { error }) })) return null;
-		schedule.at(undefined);
+		schedule(Infinity);
 		const revoked = reason === 'expired' || reason === 'revoked' || (revokedElsewhere && set.refreshToken === revokedElsewhere.refreshToken) ? undefined : revoke(set);
 		if (reason === 'other-tab') return { set, done: Promise.resolve(revoked) };
 		tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });
@@ -125,31 +125,30 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 
 	/** Storage or a tab holds another user's session: this one ends (`other-tab`), then that one is synced. */
 	function switchTo(ticket: Ticket, set: TokenSet) {
-		if (machine.hasEnded(set.sid) || !end(ticket, 'other-tab')) return;
+		if (machine.ended.has(set.sid) || !end(ticket, 'other-tab')) return;
 		sync(machine.ticket(), set);
 	}
 
 	function sync(ticket: Ticket, set: TokenSet) {
 		if (machine.move(ticket, set, { type: 'sync', source: 'other-tab' })) {
-			gate.succeeded(timing.dueOnArrival(set));
-			reschedule();
+			reschedule(set);
 		}
 	}
 
 	function onTabMessage(message: TabMessage) {
 		if (message.type === 'logout') {
-			machine.forget(message.sid);
+			machine.ended.add(message.sid);
 			const set = machine.set;
 			if (set?.sid !== message.sid) return;
 			end(machine.ticket(), 'other-tab', undefined, message);
 			return;
 		}
 		const { set } = message;
-		if (!isTokenSet(set) || machine.hasEnded(set.sid) || lostKey(set)) return;
+		if (!isTokenSet(set) || machine.ended.has(set.sid) || lostKey(set)) return;
 		const current = machine.set;
 		if (current && current.sid !== set.sid) return newerSession(set, current) ? switchTo(machine.ticket(), set) : undefined; // two logins at once: the newer wins in every tab
-		if (current?.accessToken === set.accessToken || (current && current.receivedAt > set.receivedAt)) return;
-		sync(machine.ticket(), set);
+		// an older set of this session than the current one the machine refuses itself
+		if (current?.accessToken !== set.accessToken) sync(machine.ticket(), set);
 	}
 
 	/**
@@ -163,7 +162,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 			const stored = await store.load();
 			const lost = stored && lostKey(stored);
 			if (lost) end(machine.ticket(), 'revoked', lost); // never a refresh with another key: the refresh token is bound to this one
-			return stored === null || lost || machine.hasEnded(stored.sid) ? null : stored;
+			return stored === null || lost || machine.ended.has(stored.sid) ? null : stored;
 		} catch (error) {
 			reportError(error as TokenKeeperError);
 			return machine.set ?? null;
@@ -194,9 +193,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		store,
 		tabs,
 		gate,
-		timing,
+		refreshBefore,
 		refresh: calls.refresh,
-		fetch,
 		dpop: bound,
 		tokenFetch: (set) => tokenFetch(set.dpop),
 		timed,
@@ -204,7 +202,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		end,
 		switchTo,
 		write,
-		revoke: (set) => void revoke(set),
+		revoke,
 		reportError,
 		reschedule,
 	});
@@ -213,8 +211,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = toTokenSet(answer.body, answer.receipt, undefined, bound, key);
 		if (machine.set) end(machine.ticket(), 'user'); // a login over another session ends that one everywhere
 		machine.move(machine.ticket(), set, { type: 'login' });
-		gate.succeeded(timing.dueOnArrival(set));
-		reschedule();
+		reschedule(set);
 		const written = await store.save(set).then(
 			(written) => {
 				persisted = true;
@@ -245,15 +242,13 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (wakeEvent === undefined || !store.shared) return check(wakeEvent);
 		const ticket = machine.ticket();
 		const current = machine.set;
-		const done = readShared().then((stored) => {
+		// the latest re-check, kept settled: awaiting it then costs a tick
+		resyncing = readShared().then((stored) => {
 			if (current && stored?.sid !== current.sid) {
 				if (stored) switchTo(ticket, stored);
 				else end(ticket, 'other-tab');
 			} else if (stored && (!current || stored.receivedAt > current.receivedAt)) sync(ticket, stored);
 			check(wakeEvent);
-		});
-		resyncing = done.finally(() => {
-			if (resyncing === done) resyncing = undefined;
 		});
 	}
 
@@ -261,10 +256,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = machine.set;
 		if (!set) return;
 		if (!canRefresh(set)) {
-			if (!timing.isUsable(set)) end(machine.ticket(), 'expired');
+			if (!isUsable(refreshBefore, set)) end(machine.ticket(), 'expired');
 			return;
 		}
-		if (timing.isDue(set) && gate.mayTry() && !offline())
+		if (isDue(refreshBefore, set) && gate.mayTry() && !offline())
 			refresher.refresh('timer', wakeEvent).catch(() => undefined); // reported as an event
 		else reschedule();
 	}
@@ -283,33 +278,33 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		if (loaded && machine.move(ticket, loaded, { type: 'sync', source: 'storage' })) {
 			const lost = lostKey(loaded);
 			if (lost) return void end(machine.ticket(), 'revoked', lost); // its tokens are bound to a key that is gone: signed out
-			gate.succeeded(timing.dueOnArrival(loaded));
-			return reschedule();
+			return reschedule(loaded);
 		}
 		machine.settle(failure ? { type: 'error', error: failure } : { type: 'sync', source: 'storage' });
 	})();
 
-	const authorizer: Authorizer = createRequestPath({
-		machine,
-		timing,
-		gate,
-		refresher,
+	const authorizer: Authorizer = {
 		trusts,
 		fetch,
-		dpop: bound,
-		canRefresh,
-		offline,
-		whenSettled: async () => {
-			if (machine.session.status === 'loading') await ready;
-			await resyncing;
-		},
-		endExpired: (ticket) => void end(ticket, 'expired'),
-	});
+		...createRequestPath({
+			machine,
+			refreshBefore,
+			gate,
+			refresher,
+			dpop: bound,
+			canRefresh,
+			whenSettled: async () => {
+				if (machine.session.status === 'loading') await ready;
+				await resyncing;
+			},
+			end,
+		}),
+	};
 
 	const redirectContext: RedirectContext = {
 		name,
 		fetch,
-		timed: () => timed(),
+		timed,
 		ready,
 		startSession,
 		reportError,
@@ -359,7 +354,6 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		handleRedirectCallback: async (url = globalThis.location?.href ?? '') => redirectFlow().handleRedirectCallback(url, redirectContext),
 		destroy() {
 			lifetime.abort();
-			schedule.stop();
 			listeners.clear();
 		},
 	};

@@ -1,4 +1,4 @@
-import { baseUrl } from './destination.js';
+import { destinationOf } from './destination.js';
 import type { TokenKeeperOptions } from './types.js';
 
 /**
@@ -35,12 +35,6 @@ export function trustedOriginsOf(options: Pick<TokenKeeperOptions, 'apiUrl' | 't
 	for (const url of [options.apiUrl, ...(options.trustedOrigins ?? [])]) {
 		if (url !== undefined) origins.add(originOf(url));
 	}
-	return (url) => {
-		try {
-			const origin = (typeof url === 'string' ? new URL(url, baseUrl()) : url).origin;
-			return origin !== 'null' && origins.has(origin);
-		} catch {
-			return false;
-		}
-	};
+	// none of them is "null" (refused above), nor is "" (no destination)
+	return (url) => origins.has(destinationOf(url)?.origin ?? '');
 }

@@ -6,7 +6,7 @@ import type { RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
 import type { TokenStore } from './storage/token-store.js';
 import type { Tabs } from './tabs.js';
-import type { Timing } from './timing.js';
+import { isDue, isUsable } from './timing.js';
 import { toTokenSet, type TokenSet } from './tokens.js';
 import type { EndpointFunctions, LogoutReason, RefreshTrigger, WakeEvent } from './types.js';
 
@@ -16,9 +16,9 @@ export interface RefreshParts {
 	store: TokenStore;
 	tabs: Tabs;
 	gate: RetryGate;
-	timing: Timing;
+	/** The `refreshBefore` option, for the timing rules. */
+	refreshBefore: number | undefined;
 	refresh: EndpointFunctions['refresh'];
-	fetch: typeof globalThis.fetch;
 	/** The `dpop` option: a refreshed set stays bound to its key. */
 	dpop: DPoPBinding | undefined;
 	/** The fetch of a refresh of `set`: with a DPoP proof of its key when it is bound. */
@@ -33,11 +33,11 @@ export interface RefreshParts {
 	switchTo(ticket: Ticket, set: TokenSet): void;
 	/** Writes a refreshed set to storage; `false` when storage no longer holds `previous` (another tab moved on). */
 	write(previous: TokenSet, next: TokenSet): Promise<boolean>;
-	/** Revokes the refresh token of a set that will never be used (best effort). */
-	revoke(set: TokenSet): void;
+	/** Revokes the refresh token of a set that will never be used (best effort: it never rejects). */
+	revoke(set: TokenSet): Promise<void>;
 	reportError(error: TokenKeeperError, extra?: { retryInMs?: number; trigger?: RefreshTrigger }): void;
-	/** After a new set is committed: re-arm the timer. */
-	reschedule(): void;
+	/** Re-arms the timer; `arrived`: a set just committed, which the retry gate hears of first. */
+	reschedule(arrived?: TokenSet): void;
 }
 
 /** The refresher: `refresh()` is single-flight in this tab, and under the tab lock across tabs. */
@@ -63,7 +63,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, late: (value:
 	});
 }
 
-const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not signed in', cause === undefined ? {} : { cause });
+/** The session ended under a step (no `cause` when undefined: see the constructor). */
+const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not signed in', { cause });
 
 /**
  * The refresh flow (behaviour 2): one refresh at a time per tab, under the Web Lock across tabs. Inside the lock it
@@ -73,38 +74,8 @@ const ended = (cause?: unknown) => new TokenKeeperError('SESSION_EXPIRED', 'Not 
  * and a refresh token minted for the ended session is revoked.
  */
 export function createRefresher(parts: RefreshParts): Refresher {
-	const { machine, gate, timing } = parts;
+	const { machine, gate, refreshBefore } = parts;
 	let inflight: Promise<TokenSet> | undefined;
-
-	const commit = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, adopted: boolean, wakeEvent: WakeEvent | undefined) => {
-		if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
-		gate.succeeded(timing.dueOnArrival(set));
-		parts.reschedule();
-		return set;
-	};
-
-	/** Commits a set the endpoint just minted; refused for a stale ticket, and then its refresh token is revoked. */
-	const commitFresh = (ticket: Ticket, set: TokenSet, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined) => {
-		try {
-			return commit(ticket, set, trigger, false, wakeEvent);
-		} catch {
-			parts.revoke(set);
-			return undefined;
-		}
-	};
-
-	/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
-	const takeShared = (ticket: Ticket, shared: TokenSet | null, trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): TokenSet => {
-		if (shared === null) {
-			parts.end(ticket, 'other-tab');
-			throw ended();
-		}
-		if (shared.sid !== ticket.sid) {
-			parts.switchTo(ticket, shared);
-			throw ended();
-		}
-		return commit(ticket, shared, trigger, true, wakeEvent);
-	};
 
 	/** Drops an answer that came after its session ended: its new refresh token is revoked, so that none is left alive. */
 	const drop = (answer: TokenAnswer, previous?: TokenSet) => {
@@ -117,74 +88,90 @@ export function createRefresher(parts: RefreshParts): Refresher {
 		return ended();
 	};
 
-	/**
-	 * The part under the tab lock. Should the session end while it runs, its stored set is cleared before the lock is
-	 * let go: its refresh token may be on its way to the server already, and the next tab to hold the lock must not
-	 * find it in storage and present it again.
-	 */
-	async function inLock(
-		ticket: Ticket,
-		start: TokenSet,
-		call: NonNullable<EndpointFunctions['refresh']>,
-		trigger: RefreshTrigger,
-		wakeEvent: WakeEvent | undefined,
-		present: (set: TokenSet) => void,
-	): Promise<TokenSet> {
-		const { signal } = machine;
-		let presented: TokenSet | undefined;
-		try {
-			const shared = await parts.readShared();
-			if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
-			if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !timing.isDue(shared) && timing.isUsable(shared))) {
-				return takeShared(ticket, shared, trigger, wakeEvent);
-			}
-			present(shared);
-			presented = shared;
-			const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.tokenFetch(shared) }), 'REFRESH_FAILED', 'Refresh', signal);
-			const answer = await untilAborted(answering, signal, (late) => drop(late, shared));
-			const next = toTokenSet(answer.body, answer.receipt, shared, parts.dpop);
-			if (await parts.write(shared, next)) {
-				// The ticket decides: a session that ended while the answer was being stored stays ended.
-				if (!commitFresh(ticket, next, trigger, wakeEvent)) throw ended();
-				parts.tabs.post({ type: 'tokens', set: next });
-				return next;
-			}
-			// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
-			const now = await parts.readShared();
-			if (now === null || now.sid !== ticket.sid) parts.revoke(next);
-			return takeShared(ticket, now, trigger, wakeEvent);
-		} catch (error) {
-			if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
-			else if (presented && error instanceof TokenKeeperError && classifyRefreshFailure(error) === 'rejected') await parts.store.discard(presented).catch(() => undefined);
-			throw error;
-		}
-	}
-
 	async function run(trigger: RefreshTrigger, wakeEvent: WakeEvent | undefined): Promise<TokenSet> {
 		const ticket = machine.ticket();
 		const start = machine.set;
 		const call = parts.refresh;
 		if (!start) throw ended();
 		if (!call || start.refreshToken === undefined) {
-			if (!timing.isUsable(start)) parts.end(ticket, 'expired');
+			if (!isUsable(refreshBefore, start)) parts.end(ticket, 'expired');
 			throw call ? new TokenKeeperError('SESSION_EXPIRED', 'No refresh token: sign in again') : new TokenKeeperError('CONFIGURATION_ERROR', 'No refresh endpoint');
 		}
-		let presented = start;
+		/** The set whose refresh token went to the server, once it went. */
+		let presented: TokenSet | undefined;
+
+		/** Commits a set of this session; refused (the session ended) for a stale ticket. */
+		const commit = (set: TokenSet, adopted: boolean) => {
+			if (!machine.move(ticket, set, { type: 'refresh', trigger, adopted, ...(wakeEvent && { wakeEvent }) })) throw ended();
+			parts.reschedule(set);
+			return set;
+		};
+
+		/** A set storage holds instead of ours: another session's (switch to it), or a newer one of ours (adopt it). */
+		const takeShared = (shared: TokenSet | null): TokenSet => {
+			if (shared === null) {
+				parts.end(ticket, 'other-tab');
+				throw ended();
+			}
+			if (shared.sid !== ticket.sid) {
+				parts.switchTo(ticket, shared);
+				throw ended();
+			}
+			return commit(shared, true);
+		};
+
+		/**
+		 * The part under the tab lock. Should the session end while it runs, its stored set is cleared before the lock is
+		 * let go: its refresh token may be on its way to the server already, and the next tab to hold the lock must not
+		 * find it in storage and present it again.
+		 */
+		const inLock = async (): Promise<TokenSet> => {
+			const { signal } = machine;
+			try {
+				const shared = await parts.readShared();
+				if (signal.aborted) throw ended(); // the session ended meanwhile: its refresh token is not presented
+				if (shared === null || shared.sid !== start.sid || (shared.accessToken !== start.accessToken && !isDue(refreshBefore, shared) && isUsable(refreshBefore, shared))) {
+					return takeShared(shared);
+				}
+				presented = shared;
+				const answering = callTokenEndpoint(() => call({ refreshToken: shared.refreshToken ?? '', signal: parts.timed(signal), fetch: parts.tokenFetch(shared) }), 'REFRESH_FAILED', 'Refresh', signal);
+				const answer = await untilAborted(answering, signal, (late) => drop(late, shared));
+				const next = toTokenSet(answer.body, answer.receipt, shared, parts.dpop);
+				if (await parts.write(shared, next)) {
+					// The ticket decides: a session that ended while the answer was being stored stays ended, and the refresh
+					// token just minted for it is revoked.
+					try {
+						commit(next, false);
+					} catch (error) {
+						parts.revoke(next);
+						throw error;
+					}
+					parts.tabs.post({ type: 'tokens', set: next });
+					return next;
+				}
+				// Storage moved on while we refreshed: another tab logged out, signed in as someone else, or wrote a newer set.
+				const now = await parts.readShared();
+				if (now === null || now.sid !== ticket.sid) parts.revoke(next);
+				return takeShared(now);
+			} catch (error) {
+				if (!machine.holds(ticket)) await parts.store.clear(start.sid).catch(() => undefined);
+				else if (presented && error instanceof TokenKeeperError && classifyRefreshFailure(error) === 'rejected') await parts.store.discard(presented).catch(() => undefined);
+				throw error;
+			}
+		};
+
 		try {
-			return await parts.tabs.withLock(() =>
-				inLock(ticket, start, call, trigger, wakeEvent, (set) => {
-					presented = set;
-				}),
-			);
+			return await parts.tabs.withLock(inLock);
 		} catch (thrown) {
 			if (!machine.holds(ticket)) throw thrown instanceof TokenKeeperError && thrown.code === 'SESSION_EXPIRED' ? thrown : ended(thrown);
 			const error = (await asTokenKeeperError(thrown, 'REFRESH_FAILED', 'Refresh')) as TokenKeeperError;
 			const kind = classifyRefreshFailure(error);
 			if (kind === 'rejected') {
+				const sent = presented ?? start;
 				// Another tab may have rotated the token a moment ago: adopt its set rather than end everyone's session.
 				const now = await parts.readShared();
-				if (now && now.sid === ticket.sid && now.accessToken !== presented.accessToken && timing.isUsable(now)) return commit(ticket, now, trigger, true, wakeEvent);
-				parts.end(ticket, endReason(presented.refreshExpiresAt, trigger === 'unauthorized' && timing.isUsable(presented)), error);
+				if (now && now.sid === ticket.sid && now.accessToken !== sent.accessToken && isUsable(refreshBefore, now)) return commit(now, true);
+				parts.end(ticket, endReason(sent.refreshExpiresAt, trigger === 'unauthorized' && isUsable(refreshBefore, sent)), error);
 				throw new TokenKeeperError('SESSION_EXPIRED', `The session ended: ${error.message}`, { cause: error });
 			}
 			if (kind === 'transient') parts.reportError(error, { retryInMs: gate.backOff(error), trigger });

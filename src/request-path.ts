@@ -1,32 +1,32 @@
 import { TokenKeeperError } from './errors.js';
 import type { Authorizer, Grant } from './http.js';
 import type { Refresher } from './refresh.js';
-import type { RetryGate } from './retry-gate.js';
+import { offline, type RetryGate } from './retry-gate.js';
 import type { SessionMachine, Ticket } from './session.js';
-import type { Timing } from './timing.js';
+import { isDue, isUsable } from './timing.js';
 import type { TokenSet } from './tokens.js';
 
 /** What the request path needs from the keeper. */
 export interface RequestParts {
 	machine: SessionMachine;
-	timing: Timing;
+	/** The `refreshBefore` option, for the timing rules. */
+	refreshBefore: number | undefined;
 	gate: RetryGate;
 	refresher: Refresher;
-	trusts: Authorizer['trusts'];
-	fetch: typeof globalThis.fetch;
 	dpop: Authorizer['dpop'];
 	canRefresh(set: TokenSet): boolean;
-	offline(): boolean;
 	/** Settles once stored tokens are loaded and any re-check of storage after a wake is done. */
 	whenSettled(): Promise<void>;
-	endExpired(ticket: Ticket): void;
+	/** Ends the current session (`ticket`'s) here: `expired`, for a token that can no longer be sent nor refreshed. */
+	end(ticket: Ticket, reason: 'expired'): void;
 }
 
 /** How many recent tokens are remembered (to recognise the keeper's own, and the ones a 401 already cost a refresh). */
 const REMEMBERED = 4;
-const remember = (list: string[], token: string) => {
-	if (!list.includes(token)) list.unshift(token);
+const remember = <T>(list: T[], item: T) => {
+	if (!list.includes(item)) list.unshift(item);
 	list.length = Math.min(list.length, REMEMBERED);
+	return item;
 };
 
 /**
@@ -35,8 +35,8 @@ const remember = (list: string[], token: string) => {
  * session (never another user's), and each access token costs at most one refresh after a 401; a token that such
  * a refresh brought and that still meets a 401 costs none (the API refuses every token: the app sees the 401).
  */
-export function createRequestPath(parts: RequestParts): Authorizer {
-	const { machine, timing, gate, refresher } = parts;
+export function createRequestPath(parts: RequestParts): Omit<Authorizer, 'trusts' | 'fetch'> {
+	const { machine, refreshBefore, gate, refresher } = parts;
 	/** The grants handed out lately, newest first. */
 	const handedOut: Grant[] = [];
 	/** Tokens a 401 already spent a refresh on. */
@@ -47,10 +47,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 	const grantOf = (set: TokenSet, ticket: Ticket): Grant => {
 		const known = handedOut.find((grant) => grant.token === set.accessToken && grant.ticket.generation === ticket.generation);
 		if (known) return known;
-		const grant = { token: set.accessToken, ticket, key: set.dpop };
-		handedOut.unshift(grant);
-		handedOut.length = Math.min(handedOut.length, REMEMBERED);
-		return grant;
+		return remember(handedOut, { token: set.accessToken, ticket, key: set.dpop });
 	};
 
 	async function grant(): Promise<Grant | null> {
@@ -59,22 +56,22 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		const set = machine.set;
 		if (!set) return null;
 		const refreshable = parts.canRefresh(set);
-		if (timing.isUsable(set)) {
-			if (timing.isDue(set) && refreshable && gate.mayTry() && !parts.offline()) refresher.refresh('request').catch(() => undefined);
+		if (isUsable(refreshBefore, set)) {
+			if (isDue(refreshBefore, set) && refreshable && gate.mayTry() && !offline()) refresher.refresh('request').catch(() => undefined);
 			return grantOf(set, ticket);
 		}
 		if (!refreshable) {
-			parts.endExpired(ticket);
+			parts.end(ticket, 'expired');
 			return null;
 		}
-		if (parts.offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the token is refreshed once online');
+		if (offline()) throw new TokenKeeperError('NETWORK_ERROR', 'Offline: the token is refreshed once online');
 		if (!gate.mayTry() && gate.failure) throw gate.failure;
 		try {
 			// A refresh already under way may bring a token whose lifetime ran out on the way (the tab slept): then one more.
 			let next = await refresher.refresh('request');
-			if (!timing.isUsable(next) && machine.holds(ticket)) next = await refresher.refresh('request');
+			if (!isUsable(refreshBefore, next) && machine.holds(ticket)) next = await refresher.refresh('request');
 			if (!machine.holds(ticket)) return null;
-			if (!timing.isUsable(next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way: the answer took longer than it lives');
+			if (!isUsable(refreshBefore, next)) throw new TokenKeeperError('REFRESH_FAILED', 'The new access token expired on the way: the answer took longer than it lives');
 			return grantOf(next, ticket);
 		} catch (error) {
 			if (!machine.holds(ticket) || !machine.set) return null;
@@ -87,11 +84,11 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 		if (!set || !machine.holds(sent.ticket)) return null; // signed out, or another session now: never replay under it
 		if (set.accessToken !== sent.token) {
 			// refreshed while the request was out: replay with the newer token of the same session
-			const next = timing.isUsable(set) ? grantOf(set, sent.ticket) : await grant();
+			const next = isUsable(refreshBefore, set) ? grantOf(set, sent.ticket) : await grant();
 			return next && machine.holds(sent.ticket) ? next : null;
 		}
 		if (!parts.canRefresh(set)) {
-			parts.endExpired(sent.ticket);
+			parts.end(sent.ticket, 'expired');
 			return null;
 		}
 		const inflight = refresher.inflight;
@@ -101,7 +98,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 			const next = await (inflight ?? refresher.refresh('unauthorized'));
 			remember(brought, next.accessToken);
 			// a token that ran out on its way back (a slow answer, a sleep) goes through the usual path: never sent expired
-			const replay = timing.isUsable(next) ? grantOf(next, sent.ticket) : await grant();
+			const replay = isUsable(refreshBefore, next) ? grantOf(next, sent.ticket) : await grant();
 			return replay && machine.holds(sent.ticket) && replay.token !== sent.token ? replay : null;
 		} catch {
 			return null;
@@ -109,7 +106,7 @@ export function createRequestPath(parts: RequestParts): Authorizer {
 	}
 
 	/** Whether `sent` may still go out: the current token of its session, not expired (a proof may take a sleep to sign). */
-	const usable = (sent: Grant) => machine.holds(sent.ticket) && machine.set?.accessToken === sent.token && timing.isUsable(machine.set);
+	const usable = (sent: Grant) => machine.holds(sent.ticket) && machine.set?.accessToken === sent.token && isUsable(refreshBefore, machine.set);
 
-	return { trusts: parts.trusts, fetch: parts.fetch, dpop: parts.dpop, grant, afterUnauthorized, usable, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
+	return { dpop: parts.dpop, grant, afterUnauthorized, usable, grantOf: (token) => handedOut.find((grant) => grant.token === token) };
 }

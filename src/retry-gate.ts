@@ -5,8 +5,8 @@ import { backoffDelay } from './failures.js';
 export interface RetryGate {
 	/** Whether an automatic refresh may run now. */
 	mayTry(): boolean;
-	/** When the next automatic try may run (local ms), `undefined` while halted. */
-	readonly openAt: number | undefined;
+	/** When the next automatic try may run (local ms), `Infinity` while halted. */
+	readonly openAt: number;
 	/** The failure that closed the gate, to give callers that cannot wait. */
 	readonly failure: TokenKeeperError | undefined;
 	/** A token set arrived: open, unless it was due on arrival (then back off, so such a server is not called in a loop). */
@@ -21,41 +21,42 @@ export interface RetryGate {
 	online(): void;
 }
 
+/** The browser knows it is offline: a refresh now would fail, so wait for `online`. */
+export const offline = () => globalThis.navigator?.onLine === false;
+
 export function createRetryGate(): RetryGate {
 	let failures = 0;
-	let retryAt = 0;
+	/** When the next try may run; `Infinity` while halted. */
+	let openAt = 0;
 	let failure: TokenKeeperError | undefined;
-	let halted = false;
 	return {
-		mayTry: () => !halted && Date.now() >= retryAt,
+		mayTry: () => Date.now() >= openAt,
 		get openAt() {
-			return halted ? undefined : retryAt;
+			return openAt;
 		},
 		get failure() {
 			return failure;
 		},
 		succeeded(dueOnArrival) {
-			retryAt = dueOnArrival ? Date.now() + backoffDelay(failures) : 0;
+			openAt = dueOnArrival ? Date.now() + backoffDelay(failures) : 0;
 			failures = dueOnArrival ? failures + 1 : 0;
 			failure = undefined;
-			halted = false;
 		},
 		backOff(error) {
 			const wait = backoffDelay(failures++, error.retryAfterMs);
-			retryAt = Date.now() + wait;
+			if (openAt < Infinity) openAt = Date.now() + wait; // a halt stays
 			failure = error;
 			return wait;
 		},
 		halt(error) {
-			halted = true;
+			openAt = Infinity;
 			failure = error;
 		},
 		open() {
-			halted = false;
-			retryAt = 0;
+			openAt = 0;
 		},
 		online() {
-			retryAt = 0;
+			if (openAt < Infinity) openAt = 0; // a halt stays
 		},
 	};
 }

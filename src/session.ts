@@ -24,10 +24,11 @@ export interface SessionMachine {
 	ticket(): Ticket;
 	/** Whether `ticket` was taken under the current session. */
 	holds(ticket: Ticket): boolean;
-	/** Whether session `sid` ended here or in another tab: none of its sets is ever taken again. */
-	hasEnded(sid: string): boolean;
-	/** Marks a session ended (another tab said so) without a transition. */
-	forget(sid: string): void;
+	/**
+	 * The sessions that ended here or in another tab: none of their sets is ever taken again. Another tab's word adds
+	 * to it without a transition.
+	 */
+	readonly ended: Set<string>;
 	/**
 	 * The only transition. `next` a token set: sign in to it (a new session, or a newer set of the current one);
 	 * `null`: sign out (ending the current session for good). Refused, with `false`, for a stale ticket, a set of an
@@ -36,7 +37,7 @@ export interface SessionMachine {
 	 */
 	move(ticket: Ticket, next: TokenSet | null, event: Raised): boolean;
 	/** Leaves `loading` signed out, when storage held nothing. */
-	settle(event: Raised): boolean;
+	settle(event: Raised): void;
 }
 
 const signedOut = (status: 'loading' | 'unauthenticated'): Session => Object.freeze({ status, accessToken: null, expiresAt: null, claims: null, scopes: Object.freeze([]) });
@@ -79,8 +80,7 @@ export function createSessionMachine(emit: (session: Session, event: AuthEvent) 
 		},
 		ticket: () => ({ generation, sid: set?.sid }),
 		holds: (ticket) => ticket.generation === generation,
-		hasEnded: (sid) => ended.has(sid),
-		forget: (sid) => void ended.add(sid),
+		ended,
 		move(ticket, next, event) {
 			if (ticket.generation !== generation) return false;
 			if (next === null) {
@@ -103,10 +103,9 @@ export function createSessionMachine(emit: (session: Session, event: AuthEvent) 
 			return true;
 		},
 		settle(event) {
-			if (session.status !== 'loading') return false;
+			if (session.status !== 'loading') return;
 			session = signedOut('unauthenticated');
 			tell(event);
-			return true;
 		},
 	};
 }

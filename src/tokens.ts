@@ -1,7 +1,7 @@
 import { jwtDecode } from 'jwt-decode';
 import type { DPoPBinding, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { TokenKeeperError } from './errors.js';
-import type { Claims, TokenResponse } from './types.js';
+import type { Claims } from './types.js';
 
 /** A normalised token set, as kept in memory, in storage and on the tab channel. */
 export interface TokenSet {
@@ -53,7 +53,8 @@ export function decodeClaims(token: string): Claims | null {
  */
 const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-const field = (response: Record<string, unknown>, snake: keyof TokenResponse, camel: keyof TokenResponse): unknown => response[snake] ?? response[camel];
+/** A field of a token response by its RFC 6749 name (`expires_in`), else by the camelCase one (`expiresIn`). */
+const field = (response: Record<string, unknown>, snake: string): unknown => response[snake] ?? response[snake.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase())];
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const finiteNumber = (value: unknown): number | undefined => {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -85,7 +86,7 @@ const inSeconds = (seconds: number, receipt: Receipt) => (Number.isFinite(receip
 function expiryOf(response: Record<string, unknown>, claims: Claims | null, receipt: Receipt): number | undefined {
 	const exp = finiteNumber(claims?.exp);
 	const iat = finiteNumber(claims?.iat);
-	const expiresIn = finiteNumber(field(response, 'expires_in', 'expiresIn'));
+	const expiresIn = finiteNumber(field(response, 'expires_in'));
 	if (exp !== undefined && iat !== undefined) return exp > iat ? exp * 1000 - estimateSkew(iat * 1000, receipt) : undefined;
 	if (expiresIn !== undefined) return expiresIn > 0 ? inSeconds(expiresIn, receipt) : undefined;
 	if (exp === undefined) return undefined;
@@ -94,7 +95,7 @@ function expiryOf(response: Record<string, unknown>, claims: Claims | null, rece
 
 /** When the refresh token expires: `refresh_expires_in` (Keycloak and others) or a JWT refresh token's `exp`. */
 function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string | undefined, receipt: Receipt): number | undefined {
-	const expiresIn = finiteNumber(response.refresh_expires_in ?? response.refreshExpiresIn);
+	const expiresIn = finiteNumber(field(response, 'refresh_expires_in'));
 	if (expiresIn !== undefined && expiresIn > 0) return inSeconds(expiresIn, receipt);
 	const exp = refreshToken === undefined ? undefined : finiteNumber(decodeClaims(refreshToken)?.exp);
 	return exp === undefined ? undefined : exp * 1000;
@@ -109,14 +110,14 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Not a token response: ${raw === null ? 'null' : typeof raw}`);
 	}
 	const response = raw as Record<string, unknown>;
-	const accessToken = field(response, 'access_token', 'accessToken');
+	const accessToken = field(response, 'access_token');
 	if (typeof accessToken !== 'string' || accessToken === '') {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'No access_token');
 	}
 	if (!TOKEN_SYNTAX.test(accessToken)) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'The access_token has characters a header cannot carry (RFC 6750 section 2.1)');
 	}
-	const tokenType = optionalString(field(response, 'token_type', 'tokenType')) ?? 'Bearer';
+	const tokenType = optionalString(field(response, 'token_type')) ?? 'Bearer';
 	const claims = decodeClaims(accessToken);
 	// RFC 9449 section 5: a request with a proof may be answered DPoP (bound to its key) or, if allowed, Bearer
 	const bound = key !== undefined && dpop?.binds(tokenType, claims, key) === true;
@@ -124,11 +125,11 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `token_type ${tokenType} is not Bearer`);
 	}
 	const expiresAt = finiteNumber(expiryOf(response, claims, receipt)); // past what a number holds says nothing
-	const newRefreshToken = optionalString(field(response, 'refresh_token', 'refreshToken'));
+	const newRefreshToken = optionalString(field(response, 'refresh_token'));
 	const refreshToken = newRefreshToken ?? previous?.refreshToken;
 	const refreshExpiresAt = newRefreshToken === undefined ? previous?.refreshExpiresAt : refreshExpiryOf(response, newRefreshToken, receipt);
 	const scope = optionalString(response.scope) ?? previous?.scope;
-	const idToken = optionalString(field(response, 'id_token', 'idToken')) ?? previous?.idToken;
+	const idToken = optionalString(field(response, 'id_token')) ?? previous?.idToken;
 	return {
 		v: 1,
 		sid: previous?.sid ?? sessionId(receipt.receivedAt),

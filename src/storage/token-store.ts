@@ -14,10 +14,10 @@ export interface TokenStore {
 	save(set: TokenSet): Promise<boolean>;
 	/** Replaces `expected` by `next` atomically; `false` (and nothing written) when the stored set is no longer `expected`. */
 	replace(expected: TokenSet, next: TokenSet): Promise<boolean>;
-	/** Removes `set` if storage still holds it (a set whose refresh token the server refused: no tab presents it again). */
-	discard(set: TokenSet): Promise<void>;
-	/** Removes the stored set of session `sid` (a newer session another tab started is left alone). */
-	clear(sid: string): Promise<void>;
+	/** Removes `set` if storage still holds it (a set whose refresh token the server refused: no tab presents it again); whether it did. */
+	discard(set: TokenSet): Promise<boolean>;
+	/** Removes the stored set of session `sid` (a newer session another tab started is left alone); whether there was one. */
+	clear(sid: string): Promise<boolean>;
 }
 
 const sameSet = (a: unknown, b: TokenSet) => isTokenSet(a) && a.sid === b.sid && a.accessToken === b.accessToken;
@@ -65,16 +65,23 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 	};
 
 	/**
-	 * Stores what `next` makes of the stored value (`undefined`: nothing), in one step where the adapter can
-	 * (IndexedDB: one transaction, so no tab's write lands between the read and the write). idb-keyval's update
-	 * cannot delete: it writes undefined, which load() reads as "no session".
+	 * Stores `value` (`undefined`: nothing) when `when` holds for the stored value, in one step where the adapter can
+	 * (IndexedDB: one transaction, so no tab's write lands between the read and the write); whether it did. idb-keyval's
+	 * update cannot delete: it writes undefined, which load() reads as "no session".
 	 */
-	const change = (operation: string, next: (current: unknown) => unknown) =>
+	const put = (operation: string, when: (current: unknown) => boolean, value: TokenSet | undefined) =>
 		run(operation, async (store) => {
-			if (store.update) return store.update(key, next);
-			const current = await store.get(key);
-			const value = next(current);
-			if (value !== current) await (value === undefined ? store.delete(key) : store.set(key, value));
+			let done = false;
+			const decide = (current: unknown) => {
+				done = when(current);
+				return done ? value : current;
+			};
+			if (store.update) await store.update(key, decide);
+			else {
+				decide(await store.get(key));
+				if (done) await (value === undefined ? store.delete(key) : store.set(key, value));
+			}
+			return done;
 		});
 
 	return {
@@ -89,23 +96,9 @@ export function createTokenStore(choice: TokenKeeperOptions['storage'], name: st
 			}
 			return value;
 		},
-		async save(set) {
-			let written = false;
-			await change('write', (current) => {
-				written = !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set);
-				return written ? set : current;
-			});
-			return written;
-		},
-		async replace(expected, next) {
-			let replaced = false;
-			await change('update', (current) => {
-				replaced = sameSet(current, expected);
-				return replaced ? next : current;
-			});
-			return replaced;
-		},
-		discard: (set) => change('clear', (current) => (sameSet(current, set) ? undefined : current)),
-		clear: (sid) => change('clear', (current) => (isTokenSet(current) && current.sid === sid ? undefined : current)),
+		save: (set) => put('write', (current) => !isTokenSet(current) || current.sid === set.sid || !newerSession(current, set), set),
+		replace: (expected, next) => put('update', (current) => sameSet(current, expected), next),
+		discard: (set) => put('clear', (current) => sameSet(current, set), undefined),
+		clear: (sid) => put('clear', (current) => isTokenSet(current) && current.sid === sid, undefined),
 	};
 }
