@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { measureCosts } from './costs.mjs';
 import { BUDGETS, DPOP_BUDGET, DPOP_TARGET, esbuildBundle, measureApps, TARGETS } from './apps.mjs';
 import { measureDPoP } from './dpop.mjs';
+import { measureHistory } from './history.mjs';
 import { measurePeers } from './peers.mjs';
 import { measureAddedCost, measureMemory, measureRequests, measureStorm } from './requests.mjs';
 import { measureSizes } from './sizes.mjs';
@@ -62,6 +63,15 @@ for (const [name, result] of Object.entries(apps)) {
 		result.esbuild.gzip <= BUDGETS[name],
 	);
 }
+
+// The password app at each step of the history, built from that step's sources: what it downloads and tokenkeeper's own part.
+for (const step of await measureHistory())
+	row(
+		`password app over the history: ${step.label}${step.commit ? ` (${step.commit})` : ''}`,
+		'skipped' in step ? `skipped: ${step.skipped}` : `${kb(step.download.gzip)} gzip downloaded; tokenkeeper's own code ${kb(step.own.bytes)} minified, ${kb(step.own.gzip)} gzip (esbuild)`,
+		'',
+		undefined,
+	);
 
 // The framework bindings: what each adds to an app that has the core and its framework already.
 for (const [entry, framework] of [
