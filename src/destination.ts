@@ -12,6 +12,8 @@
  *   destination the SDK can vouch for: `null`, and the caller sends it without a token (fail closed).
  */
 
+import { isObject } from './values.js';
+
 /** The URL relative inputs resolve against, read at call time: a `<base>` may change it at any moment. */
 export function baseUrl(): string | undefined {
 	const document = (globalThis as { document?: { baseURI?: unknown } }).document;
@@ -40,7 +42,7 @@ function brandRead(prototype: object | undefined, name: string, value: object): 
 
 /** The URL of a `Request` of any realm, or `undefined` when `input` is none. */
 export function requestUrlOf(input: unknown): string | undefined {
-	if (typeof input !== 'object' || input === null) return undefined;
+	if (!isObject(input)) return undefined;
 	const url = brandRead(globalThis.Request?.prototype, 'url', input);
 	return typeof url === 'string' && url !== '' ? url : undefined;
 }
@@ -57,7 +59,7 @@ export const isRequest = (input: unknown): input is Request => requestUrlOf(inpu
 export function destinationOf(input: unknown): URL | null {
 	let text: string | undefined;
 	if (typeof input === 'string') text = input;
-	else if (typeof input === 'object' && input !== null) {
+	else if (isObject(input)) {
 		const href = brandRead(globalThis.URL?.prototype, 'href', input);
 		text = typeof href === 'string' ? href : requestUrlOf(input);
 	}

@@ -1,6 +1,7 @@
 import { TokenKeeperError, type ErrorCode } from './errors.js';
 import type { Receipt } from './tokens.js';
 import type { EndpointContext, EndpointFunctions, Endpoints, TokenResult } from './types.js';
+import { isObject } from './values.js';
 
 /** Joins an endpoint path to `apiUrl` the way `ky`'s `prefixUrl` does; absolute URLs are kept. */
 export function resolveUrl(path: string, apiUrl: string | undefined): string {
@@ -31,8 +32,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 	return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
-const isResponse = (value: unknown): value is Response =>
-	typeof value === 'object' && value !== null && typeof (value as Response).json === 'function' && typeof (value as Response).status === 'number' && typeof (value as Response).headers === 'object';
+const isResponse = (value: unknown): value is Response => isObject(value) && typeof value.json === 'function' && typeof value.status === 'number' && typeof value.headers === 'object';
 
 /** Calls the revocation endpoint (RFC 7009): an answer that is not ok (a `Response`) fails like no answer, as `REVOCATION_FAILED`. */
 export async function callRevocation(call: () => Promise<unknown>): Promise<void> {
@@ -58,7 +58,7 @@ export const networkFetch =
 
 async function errorFrom(response: Response, code: ErrorCode, what: string): Promise<TokenKeeperError> {
 	const body: unknown = await response.json().catch(() => undefined);
-	const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+	const fields = isObject(body) ? body : {};
 	const oauthError = typeof fields.error === 'string' ? fields.error : undefined;
 	const description = fields.error_description ?? fields.message;
 	const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
