@@ -34,16 +34,23 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 const isResponse = (value: unknown): value is Response => isObject(value) && typeof value.json === 'function' && typeof value.status === 'number' && typeof value.headers === 'object';
 
-/** Calls the revocation endpoint (RFC 7009): an answer that is not ok (a `Response`) fails like no answer, as `REVOCATION_FAILED`. */
-export async function callRevocation(call: () => Promise<unknown>): Promise<void> {
-	let result: unknown;
+/**
+ * Calls an endpoint: whatever the call throws, and an answer that is not ok (a `Response`), become the
+ * `TokenKeeperError` of `code` (see {@link asTokenKeeperError}). Returns what the call returned.
+ */
+async function answerOf<Result>(call: () => Promise<Result>, code: ErrorCode, what: string, signal?: AbortSignal): Promise<Result> {
+	let result: Result;
 	try {
 		result = await call();
 	} catch (error) {
-		throw await asTokenKeeperError(error, 'REVOCATION_FAILED', 'Revocation');
+		throw await asTokenKeeperError(error, code, what, signal);
 	}
-	if (isResponse(result) && !result.ok) throw await errorFrom(result, 'REVOCATION_FAILED', 'Revocation');
+	if (isResponse(result) && !result.ok) throw await errorFrom(result, code, what);
+	return result;
 }
+
+/** Calls the revocation endpoint (RFC 7009): an answer that is not ok (a `Response`) fails like no answer, as `REVOCATION_FAILED`. */
+export const callRevocation = (call: () => Promise<unknown>): Promise<unknown> => answerOf(call, 'REVOCATION_FAILED', 'Revocation');
 
 /**
  * `fetch`, with its own failure to get an answer (a `TypeError`) as `NETWORK_ERROR`. Only this marks a network
@@ -83,15 +90,9 @@ export interface TokenAnswer {
  */
 export async function callTokenEndpoint(call: () => Promise<TokenResult>, code: ErrorCode, what: string, signal: AbortSignal): Promise<TokenAnswer> {
 	const sentAt = Date.now();
-	let result: TokenResult;
-	try {
-		result = await call();
-	} catch (error) {
-		throw await asTokenKeeperError(error, code, what, signal);
-	}
+	const result = await answerOf(call, code, what, signal);
 	const receivedAt = Date.now();
 	if (!isResponse(result)) return { body: result, receipt: { sentAt, receivedAt } };
-	if (!result.ok) throw await errorFrom(result, code, what);
 	const serverDate = Date.parse(result.headers.get('date') ?? '');
 	let body: unknown;
 	try {
