@@ -161,9 +161,8 @@ export function isTokenSet(value: unknown): value is TokenSet {
 		optional('refreshToken', 'string') &&
 		optional('scope', 'string') &&
 		optional('idToken', 'string') &&
-		optional('expiresAt', 'number') &&
 		optional('refreshExpiresAt', 'number') &&
-		(set.expiresAt === undefined || Number.isFinite(set.expiresAt))
+		(set.expiresAt === undefined || Number.isFinite(set.expiresAt)) // a number, and one a timer can use
 	);
 }
 
