@@ -17,7 +17,7 @@ import { isObject } from './values.js';
 /** The URL relative inputs resolve against, read at call time: a `<base>` may change it at any moment. */
 export function baseUrl(): string | undefined {
 	const document = (globalThis as { document?: { baseURI?: unknown } }).document;
-	if (typeof document?.baseURI === 'string' && document.baseURI !== '') return document.baseURI;
+	if (typeof document?.baseURI === 'string' && document.baseURI) return document.baseURI;
 	return globalThis.location?.href;
 }
 
@@ -44,7 +44,7 @@ function brandRead(prototype: object | undefined, name: string, value: object): 
 export function requestUrlOf(input: unknown): string | undefined {
 	if (!isObject(input)) return undefined;
 	const url = brandRead(globalThis.Request?.prototype, 'url', input);
-	return typeof url === 'string' && url !== '' ? url : undefined;
+	return typeof url === 'string' && url ? url : undefined;
 }
 
 /** Whether `input` is a `Request` of any realm (one that fetch takes as a Request, not as a string). */

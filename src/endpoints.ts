@@ -26,7 +26,7 @@ export function endpointFunctions({ login, refresh, logout }: Endpoints = {}, ap
 
 /** `Retry-After` (seconds or an HTTP date) in milliseconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-	if (value === null || value.trim() === '') return undefined;
+	if (!value?.trim()) return undefined; // none, or blank (which Number reads as 0)
 	const seconds = Number(value);
 	const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
 	return Number.isFinite(ms) ? Math.max(0, ms) : undefined;

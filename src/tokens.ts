@@ -56,9 +56,9 @@ const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** A field of a token response by its RFC 6749 name (`expires_in`), else by the camelCase one (`expiresIn`). */
 const field = (response: Record<string, unknown>, snake: string): unknown => response[snake] ?? response[snake.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase())];
-const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
 const finiteNumber = (value: unknown): number | undefined => {
-	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	const number = typeof value === 'string' && value.trim() ? Number(value) : value;
 	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
 };
 
@@ -112,7 +112,7 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 	}
 	const response = raw;
 	const accessToken = field(response, 'access_token');
-	if (typeof accessToken !== 'string' || accessToken === '') {
+	if (typeof accessToken !== 'string' || !accessToken) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'No access_token');
 	}
 	if (!TOKEN_SYNTAX.test(accessToken)) {
