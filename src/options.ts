@@ -34,7 +34,7 @@ const refuse = (option: string, what: string, value: unknown): never => {
  */
 function milliseconds(value: unknown, option: string, min: number, max?: number): number | undefined {
 	if (value === undefined) return undefined;
-	const fits = typeof value === 'number' && value >= min && (max === undefined ? !Number.isNaN(value) : value <= max);
+	const fits = typeof value === 'number' && value >= min && value <= (max ?? Infinity); // NaN is neither
 	if (!fits) refuse(option, `milliseconds (${max === undefined ? `a number >= ${min}` : `a finite number from ${min} to ${max}`})`, value);
 	return value as number;
 }
