@@ -68,8 +68,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 				listener(session, event);
 			} catch (error) {
 				// Like an EventTarget: a listener's bug is reported and does not stop the others, nor the keeper.
-				if (globalThis.reportError) globalThis.reportError(error);
-				else console.error(error);
+				(globalThis.reportError ?? console.error)(error);
 			}
 		}
 	};
