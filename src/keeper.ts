@@ -30,7 +30,7 @@ function either(all: AbortSignal[]): AbortSignal {
 	const any = new AbortController(); // Safari before 17.4 has no AbortSignal.any
 	for (const source of all) {
 		if (source.aborted) any.abort(source.reason);
-		else source.addEventListener('abort', () => any.abort(source.reason), { once: true });
+		else source.addEventListener('abort', () => any.abort(source.reason)); // fires once, as a signal aborts once
 	}
 	return any.signal;
 }
