@@ -65,7 +65,7 @@ export const networkFetch =
 
 async function errorFrom(response: Response, code: ErrorCode, what: string): Promise<TokenKeeperError> {
 	const body: unknown = await response.json().catch(() => undefined);
-	const fields = isObject(body) ? body : {};
+	const fields = Object(body) as Record<string, unknown>; // a primitive, null or no JSON: an object without these fields
 	const oauthError = typeof fields.error === 'string' ? fields.error : undefined;
 	const description = fields.error_description ?? fields.message;
 	const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
