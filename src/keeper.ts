@@ -26,7 +26,7 @@ const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as {
 
 /** Aborted when any of `all` is. */
 function either(all: AbortSignal[]): AbortSignal {
-	if (typeof AbortSignal.any === 'function') return AbortSignal.any(all);
+	if (AbortSignal.any) return AbortSignal.any(all);
 	const any = new AbortController(); // Safari before 17.4 has no AbortSignal.any
 	for (const source of all) {
 		if (source.aborted) any.abort(source.reason);
