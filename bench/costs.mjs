@@ -21,7 +21,7 @@ export const BEHAVIOURS = [
 	['destinations and trusted origins (<base href>, other realms, redirects, "null" origins)', /^src\/(destination|origins)\.ts$/],
 	['token sets (answers normalised, RFC 6750 syntax, exp/iat, newer-session order)', /^src\/tokens\.ts$/],
 	['jwt-decode', /jwt-decode/],
-	['endpoints and errors (password preset, token and revocation calls, coded errors)', /^src\/(endpoints|errors)\.ts$/],
+	['endpoints and errors (password preset, token and revocation calls, coded errors)', /^src\/(endpoints|errors|values)\.ts$/],
 	['storage (IndexedDB, web storage and memory adapters, compare-and-swap writes)', /^src\/storage\//],
 	['idb-keyval', /idb-keyval/],
 	['tabs (BroadcastChannel, Web Locks)', /^src\/tabs\.ts$/],

@@ -1,6 +1,7 @@
 import { TokenKeeperError, type ErrorCode } from './errors.js';
 import type { Receipt } from './tokens.js';
 import type { EndpointContext, EndpointFunctions, Endpoints, TokenResult } from './types.js';
+import { isObject } from './values.js';
 
 /** Joins an endpoint path to `apiUrl` the way `ky`'s `prefixUrl` does; absolute URLs are kept. */
 export function resolveUrl(path: string, apiUrl: string | undefined): string {
@@ -25,25 +26,31 @@ export function endpointFunctions({ login, refresh, logout }: Endpoints = {}, ap
 
 /** `Retry-After` (seconds or an HTTP date) in milliseconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-	if (value === null || value.trim() === '') return undefined;
+	if (!value?.trim()) return undefined; // none, or blank (which Number reads as 0)
 	const seconds = Number(value);
 	const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
 	return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
-const isResponse = (value: unknown): value is Response =>
-	typeof value === 'object' && value !== null && typeof (value as Response).json === 'function' && typeof (value as Response).status === 'number' && typeof (value as Response).headers === 'object';
+const isResponse = (value: unknown): value is Response => isObject(value) && typeof value.json === 'function' && typeof value.status === 'number' && typeof value.headers === 'object';
 
-/** Calls the revocation endpoint (RFC 7009): an answer that is not ok (a `Response`) fails like no answer, as `REVOCATION_FAILED`. */
-export async function callRevocation(call: () => Promise<unknown>): Promise<void> {
-	let result: unknown;
+/**
+ * Calls an endpoint: whatever the call throws, and an answer that is not ok (a `Response`), become the
+ * `TokenKeeperError` of `code` (see {@link asTokenKeeperError}). Returns what the call returned.
+ */
+async function answerOf<Result>(call: () => Promise<Result>, code: ErrorCode, what: string, signal?: AbortSignal): Promise<Result> {
+	let result: Result;
 	try {
 		result = await call();
 	} catch (error) {
-		throw await asTokenKeeperError(error, 'REVOCATION_FAILED', 'Revocation');
+		throw await asTokenKeeperError(error, code, what, signal);
 	}
-	if (isResponse(result) && !result.ok) throw await errorFrom(result, 'REVOCATION_FAILED', 'Revocation');
+	if (isResponse(result) && !result.ok) throw await errorFrom(result, code, what);
+	return result;
 }
+
+/** Calls the revocation endpoint (RFC 7009): an answer that is not ok (a `Response`) fails like no answer, as `REVOCATION_FAILED`. */
+export const callRevocation = (call: () => Promise<unknown>): Promise<unknown> => answerOf(call, 'REVOCATION_FAILED', 'Revocation');
 
 /**
  * `fetch`, with its own failure to get an answer (a `TypeError`) as `NETWORK_ERROR`. Only this marks a network
@@ -58,7 +65,7 @@ export const networkFetch =
 
 async function errorFrom(response: Response, code: ErrorCode, what: string): Promise<TokenKeeperError> {
 	const body: unknown = await response.json().catch(() => undefined);
-	const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+	const fields = Object(body) as Record<string, unknown>; // a primitive, null or no JSON: an object without these fields
 	const oauthError = typeof fields.error === 'string' ? fields.error : undefined;
 	const description = fields.error_description ?? fields.message;
 	const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -83,15 +90,9 @@ export interface TokenAnswer {
  */
 export async function callTokenEndpoint(call: () => Promise<TokenResult>, code: ErrorCode, what: string, signal: AbortSignal): Promise<TokenAnswer> {
 	const sentAt = Date.now();
-	let result: TokenResult;
-	try {
-		result = await call();
-	} catch (error) {
-		throw await asTokenKeeperError(error, code, what, signal);
-	}
+	const result = await answerOf(call, code, what, signal);
 	const receivedAt = Date.now();
 	if (!isResponse(result)) return { body: result, receipt: { sentAt, receivedAt } };
-	if (!result.ok) throw await errorFrom(result, code, what);
 	const serverDate = Date.parse(result.headers.get('date') ?? '');
 	let body: unknown;
 	try {

@@ -29,7 +29,7 @@ export const MAX_BACKOFF = 5 * 60_000;
  * random, so tabs and clients spread out), at least the server's `Retry-After`, at most 5 minutes.
  */
 export function backoffDelay(failures: number, retryAfterMs = 0, random: () => number = Math.random): number {
-	const exponential = Math.min(MAX_BACKOFF, BASE_DELAY * 2 ** Math.min(failures, 16));
+	const exponential = Math.min(MAX_BACKOFF, BASE_DELAY * 2 ** failures); // past 2^1023, Infinity: still the cap
 	const jittered = exponential / 2 + (random() * exponential) / 2;
 	return Math.round(Math.min(MAX_BACKOFF, Math.max(retryAfterMs, jittered)));
 }

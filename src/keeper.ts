@@ -26,11 +26,11 @@ const inBrowser = () => typeof window !== 'undefined' || typeof (globalThis as {
 
 /** Aborted when any of `all` is. */
 function either(all: AbortSignal[]): AbortSignal {
-	if (typeof AbortSignal.any === 'function') return AbortSignal.any(all);
+	if (AbortSignal.any) return AbortSignal.any(all);
 	const any = new AbortController(); // Safari before 17.4 has no AbortSignal.any
 	for (const source of all) {
 		if (source.aborted) any.abort(source.reason);
-		else source.addEventListener('abort', () => any.abort(source.reason), { once: true });
+		else source.addEventListener('abort', () => any.abort(source.reason)); // fires once, as a signal aborts once
 	}
 	return any.signal;
 }
@@ -68,8 +68,7 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 				listener(session, event);
 			} catch (error) {
 				// Like an EventTarget: a listener's bug is reported and does not stop the others, nor the keeper.
-				if (globalThis.reportError) globalThis.reportError(error);
-				else console.error(error);
+				(globalThis.reportError ?? console.error)(error);
 			}
 		}
 	};
@@ -107,14 +106,14 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	 * and in storage: the clear waits for this tab's refresh to settle and takes the tab lock, so that no refresh
 	 * in any tab writes the session back after it. The refresh token this tab holds is revoked unless the server
 	 * refused it already, or the tab that ended the session revoked that very token (`revokedElsewhere`): one newer
-	 * than the other tab knew was minted after its logout. Returns the ended set and the clean-up.
+	 * than the other tab knew was minted after its logout. Returns the ended set and the clean-up to wait for (for `other-tab`, the revocation, if any).
 	 */
-	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> } | null {
+	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> | undefined } | null {
 		const set = machine.set;
 		if (!set || !machine.move(ticket, null, { type: 'logout', reason, ...(error && { error }) })) return null;
 		schedule(Infinity);
 		const revoked = reason === 'expired' || reason === 'revoked' || (revokedElsewhere && set.refreshToken === revokedElsewhere.refreshToken) ? undefined : revoke(set);
-		if (reason === 'other-tab') return { set, done: Promise.resolve(revoked) };
+		if (reason === 'other-tab') return { set, done: revoked };
 		tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });
 		const cleared = (async () => {
 			await refresher.inflight?.catch(() => undefined);

@@ -1,5 +1,6 @@
 import { MAX_TIMER_DELAY } from './tokens.js';
 import type { TokenKeeperOptions } from './types.js';
+import { isObject } from './values.js';
 
 /** The checked values the keeper computes with. */
 export interface CheckedOptions {
@@ -17,7 +18,7 @@ const shown = (value: unknown): string => {
 	if (typeof value === 'string') return JSON.stringify(value);
 	if (typeof value === 'function') return 'a function';
 	if (Array.isArray(value)) return 'an array';
-	if (typeof value === 'object' && value !== null) return 'an object';
+	if (isObject(value)) return 'an object';
 	return String(value);
 };
 
@@ -33,12 +34,11 @@ const refuse = (option: string, what: string, value: unknown): never => {
  */
 function milliseconds(value: unknown, option: string, min: number, max?: number): number | undefined {
 	if (value === undefined) return undefined;
-	const fits = typeof value === 'number' && value >= min && (max === undefined ? !Number.isNaN(value) : value <= max);
+	const fits = typeof value === 'number' && value >= min && value <= (max ?? Infinity); // NaN is neither
 	if (!fits) refuse(option, `milliseconds (${max === undefined ? `a number >= ${min}` : `a finite number from ${min} to ${max}`})`, value);
 	return value as number;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isA = (type: 'string' | 'boolean' | 'function') => (value: unknown) => typeof value === type;
 
 /**

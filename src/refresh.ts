@@ -58,7 +58,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, late: (value:
 			promise.then(late, () => undefined);
 		};
 		if (signal.aborted) return onAbort();
-		signal.addEventListener('abort', onAbort, { once: true });
+		signal.addEventListener('abort', onAbort); // a signal aborts once: the event fires once
 		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
 	});
 }

@@ -25,7 +25,7 @@ export interface RequestParts {
 const REMEMBERED = 4;
 const remember = <T>(list: T[], item: T) => {
 	if (!list.includes(item)) list.unshift(item);
-	list.length = Math.min(list.length, REMEMBERED);
+	list.splice(REMEMBERED);
 	return item;
 };
 

@@ -2,6 +2,7 @@ import { jwtDecode } from 'jwt-decode';
 import type { DPoPBinding, DPoPKey } from 'tokenkeeper/dpop'; // by the package's name: the types of the entries share no chunk
 import { TokenKeeperError } from './errors.js';
 import type { Claims } from './types.js';
+import { isObject } from './values.js';
 
 /** A normalised token set, as kept in memory, in storage and on the tab channel. */
 export interface TokenSet {
@@ -39,7 +40,7 @@ export const MAX_TIMER_DELAY = 2 ** 31 - 1;
 export function decodeClaims(token: string): Claims | null {
 	try {
 		const claims = jwtDecode<Claims>(token);
-		return typeof claims === 'object' && claims !== null ? claims : null;
+		return isObject(claims) ? claims : null;
 	} catch {
 		return null;
 	}
@@ -55,9 +56,9 @@ const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** A field of a token response by its RFC 6749 name (`expires_in`), else by the camelCase one (`expiresIn`). */
 const field = (response: Record<string, unknown>, snake: string): unknown => response[snake] ?? response[snake.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase())];
-const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
 const finiteNumber = (value: unknown): number | undefined => {
-	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	const number = typeof value === 'string' && value.trim() ? Number(value) : value;
 	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
 };
 
@@ -106,12 +107,12 @@ function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string
  * A response without a refresh token keeps the previous one (RFC 6749 section 6).
  */
 export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoPBinding, key = previous?.dpop): TokenSet {
-	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+	if (!isObject(raw) || Array.isArray(raw)) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Not a token response: ${raw === null ? 'null' : typeof raw}`);
 	}
-	const response = raw as Record<string, unknown>;
+	const response = raw;
 	const accessToken = field(response, 'access_token');
-	if (typeof accessToken !== 'string' || accessToken === '') {
+	if (typeof accessToken !== 'string' || !accessToken) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'No access_token');
 	}
 	if (!TOKEN_SYNTAX.test(accessToken)) {
@@ -147,8 +148,8 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 
 /** Whether a value read from storage or the tab channel is a token set this version wrote. */
 export function isTokenSet(value: unknown): value is TokenSet {
-	if (typeof value !== 'object' || value === null) return false;
-	const set = value as Record<string, unknown>;
+	if (!isObject(value)) return false;
+	const set = value;
 	const optional = (key: string, type: 'string' | 'number') => set[key] === undefined || typeof set[key] === type;
 	return (
 		set.v === 1 &&
@@ -160,9 +161,8 @@ export function isTokenSet(value: unknown): value is TokenSet {
 		optional('refreshToken', 'string') &&
 		optional('scope', 'string') &&
 		optional('idToken', 'string') &&
-		optional('expiresAt', 'number') &&
 		optional('refreshExpiresAt', 'number') &&
-		(set.expiresAt === undefined || Number.isFinite(set.expiresAt))
+		(set.expiresAt === undefined || Number.isFinite(set.expiresAt)) // a number, and one a timer can use
 	);
 }
 
