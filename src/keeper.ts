@@ -112,9 +112,10 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 		const set = machine.set;
 		if (!set || !machine.move(ticket, null, { type: 'logout', reason, ...(error && { error }) })) return null;
 		schedule(Infinity);
+		// the other tabs hear of it first: the revocation's request would hold the message back (~2 ms in Chromium)
+		if (reason !== 'other-tab') tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });
 		const revoked = reason === 'expired' || reason === 'revoked' || (revokedElsewhere && set.refreshToken === revokedElsewhere.refreshToken) ? undefined : revoke(set);
 		if (reason === 'other-tab') return { set, done: revoked };
-		tabs.post({ type: 'logout', sid: set.sid, refreshToken: set.refreshToken });
 		const cleared = (async () => {
 			await refresher.inflight?.catch(() => undefined);
 			await tabs.withLock(() => store.clear(set.sid)).catch(reportError);

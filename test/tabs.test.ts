@@ -41,6 +41,23 @@ describe('tabs of one name', () => {
 		expect(server.calls.revoke).toBe(1); // only the tab that logged out revokes
 	});
 
+	it('a logout is told to the other tabs before its revocation is sent, so no tab waits on the network to hear of it', async () => {
+		const order: string[] = [];
+		const post = vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (this: BroadcastChannel, message: unknown) {
+			order.push(`post ${(message as { type: string }).type}`);
+		});
+		try {
+			const a = keeper({ name: 'tabs-logout-first', fetch: (input, init) => (order.push(`fetch ${new URL(new Request(input, init).url).pathname}`), globalThis.fetch(input, init)) });
+			await a.auth.login(ALICE);
+			order.length = 0;
+			await a.auth.logout();
+			expect(order).toEqual(['post logout', 'fetch /auth/logout']);
+			expect(server.calls.revoke).toBe(1);
+		} finally {
+			post.mockRestore();
+		}
+	});
+
 	it('tokens of a session that ended are ignored when they arrive late', async () => {
 		const [a, b] = pair('tabs-late');
 		await a.auth.login(ALICE);
