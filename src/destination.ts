@@ -12,6 +12,8 @@
  *   destination the SDK can vouch for: `null`, and the caller sends it without a token (fail closed).
  */
 
+import { isObject } from './values.js';
+
 /** The URL relative inputs resolve against, read at call time: a `<base>` may change it at any moment. */
 export function baseUrl(): string | undefined {
 	const document = (globalThis as { document?: { baseURI?: unknown } }).document;
@@ -21,10 +23,10 @@ export function baseUrl(): string | undefined {
 
 /**
  * This realm's getter `name` of `prototype`, called on `value`: its result, or `undefined` when `value` is
- * not of that interface (a primitive never is: the getter throws). Never `instanceof`: an object made with
- * `Object.create(Request.prototype)` passes that, and fetch would still read it as a string.
+ * not of that interface. Never `instanceof`: an object made with `Object.create(Request.prototype)` passes
+ * that, and fetch would still read it as a string.
  */
-function brandRead(prototype: object | undefined, name: string, value: unknown): unknown {
+function brandRead(prototype: object | undefined, name: string, value: object): unknown {
 	// the getter is found on the prototype or one it inherits from (happy-dom's classes inherit theirs)
 	for (let object = prototype ?? null; object !== null; object = Object.getPrototypeOf(object)) {
 		const getter = Object.getOwnPropertyDescriptor(object, name)?.get;
@@ -40,6 +42,7 @@ function brandRead(prototype: object | undefined, name: string, value: unknown):
 
 /** The URL of a `Request` of any realm, or `undefined` when `input` is none. */
 export function requestUrlOf(input: unknown): string | undefined {
+	if (!isObject(input)) return undefined;
 	const url = brandRead(globalThis.Request?.prototype, 'url', input);
 	return typeof url === 'string' && url ? url : undefined;
 }
@@ -54,8 +57,12 @@ export const isRequest = (input: unknown): input is Request => requestUrlOf(inpu
  * destinationOf('collect')?.origin; // with <base href="https://cdn.example.net/">: 'https://cdn.example.net'
  */
 export function destinationOf(input: unknown): URL | null {
-	const href = typeof input === 'string' ? input : brandRead(globalThis.URL?.prototype, 'href', input);
-	const text = typeof href === 'string' ? href : requestUrlOf(input);
+	let text: string | undefined;
+	if (typeof input === 'string') text = input;
+	else if (isObject(input)) {
+		const href = brandRead(globalThis.URL?.prototype, 'href', input);
+		text = typeof href === 'string' ? href : requestUrlOf(input);
+	}
 	if (text === undefined) return null;
 	try {
 		return new URL(text, baseUrl());
