@@ -106,7 +106,8 @@ export function createTokenKeeper(options: TokenKeeperOptions = {}): TokenKeeper
 	 * and in storage: the clear waits for this tab's refresh to settle and takes the tab lock, so that no refresh
 	 * in any tab writes the session back after it. The refresh token this tab holds is revoked unless the server
 	 * refused it already, or the tab that ended the session revoked that very token (`revokedElsewhere`): one newer
-	 * than the other tab knew was minted after its logout. Returns the ended set and the clean-up to wait for (for `other-tab`, the revocation, if any).
+	 * than the other tab knew was minted after its logout. Returns the ended set and the clean-up to wait for (for
+	 * `other-tab`, the revocation, if any).
 	 */
 	function end(ticket: Ticket, reason: LogoutReason, error?: TokenKeeperError, revokedElsewhere?: { refreshToken?: string | undefined }): { set: TokenSet; done: Promise<unknown> | undefined } | null {
 		const set = machine.set;

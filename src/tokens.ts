@@ -106,11 +106,10 @@ function refreshExpiryOf(response: Record<string, unknown>, refreshToken: string
  * Turns a token response into a token set. Throws `INVALID_TOKEN_RESPONSE` for anything that is not one.
  * A response without a refresh token keeps the previous one (RFC 6749 section 6).
  */
-export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoPBinding, key = previous?.dpop): TokenSet {
-	if (!isObject(raw) || Array.isArray(raw)) {
-		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Not a token response: ${raw === null ? 'null' : typeof raw}`);
+export function toTokenSet(response: unknown, receipt: Receipt, previous?: TokenSet, dpop?: DPoPBinding, key = previous?.dpop): TokenSet {
+	if (!isObject(response) || Array.isArray(response)) {
+		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', `Not a token response: ${response === null ? 'null' : typeof response}`);
 	}
-	const response = raw;
 	const accessToken = field(response, 'access_token');
 	if (typeof accessToken !== 'string' || !accessToken) {
 		throw new TokenKeeperError('INVALID_TOKEN_RESPONSE', 'No access_token');
@@ -147,9 +146,8 @@ export function toTokenSet(raw: unknown, receipt: Receipt, previous?: TokenSet, 
 }
 
 /** Whether a value read from storage or the tab channel is a token set this version wrote. */
-export function isTokenSet(value: unknown): value is TokenSet {
-	if (!isObject(value)) return false;
-	const set = value;
+export function isTokenSet(set: unknown): set is TokenSet {
+	if (!isObject(set)) return false;
 	const optional = (key: string, type: 'string' | 'number') => set[key] === undefined || typeof set[key] === type;
 	return (
 		set.v === 1 &&

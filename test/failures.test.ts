@@ -49,6 +49,7 @@ describe('backoffDelay', () => {
 		expect(backoffDelay(0, 30_000, () => 0.5)).toBe(30_000);
 		expect(backoffDelay(0, 24 * 3600_000, () => 0.5)).toBe(MAX_BACKOFF);
 		expect(backoffDelay(1000, 0, () => 1)).toBe(MAX_BACKOFF);
+		expect(backoffDelay(5000, 0, () => 0)).toBe(MAX_BACKOFF / 2); // 2 ** 5000 is Infinity: still the bound, jittered
 	});
 	it('spreads clients apart', () => {
 		const delays = new Set(Array.from({ length: 20 }, () => backoffDelay(4)));

@@ -122,6 +122,7 @@ describe('stored values', () => {
 			{ v: 2, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1 },
 			{ v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: 'soon' },
 			{ v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: Number.NaN },
+			{ v: 1, sid: 's', accessToken: 'a', tokenType: 'Bearer', receivedAt: 1, expiresAt: Number.POSITIVE_INFINITY }, // no timer can wait for it
 		]) {
 			expect(isTokenSet(value)).toBe(false);
 		}

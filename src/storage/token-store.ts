@@ -1,7 +1,6 @@
 import { TokenKeeperError } from '../errors.js';
 import { isTokenSet, newerSession, type TokenSet } from '../tokens.js';
 import type { StorageAdapter, TokenKeeperOptions } from '../types.js';
-import { isObject } from '../values.js';
 import { memoryAdapter, webStorageAdapter } from './adapters.js';
 import { indexedDbAdapter } from './indexeddb.js';
 
@@ -30,7 +29,7 @@ const sameSet = (a: unknown, b: TokenSet) => isTokenSet(a) && a.sid === b.sid &&
 type Choice = [adapter: StorageAdapter, shared: boolean, replaceable: boolean];
 
 function chooseAdapter(choice: TokenKeeperOptions['storage'], lifetime: AbortSignal): Choice {
-	if (isObject(choice)) return [choice as StorageAdapter, true, false];
+	if (typeof choice === 'object' && choice !== null) return [choice, true, false]; // narrows to the adapter, no cast
 	if (choice === 'localStorage' || choice === 'sessionStorage') return [webStorageAdapter(choice), choice === 'localStorage', true];
 	if (choice === 'memory' || typeof indexedDB === 'undefined') return [memoryAdapter(), false, false];
 	return [indexedDbAdapter(lifetime), true, true];
